@@ -1,0 +1,57 @@
+// One POST with a deadline, over node:http so that an early answer (413 while we still send) is still read.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Headers } from "./profiles";
+
+export interface Answer {
+  /** The HTTP status, or undefined when no answer came (timeout, refused, reset). */
+  readonly status: number | undefined;
+  /** The receiver's `code` when its body is our JSON answer, else the status text or the failure. */
+  readonly code: string;
+  readonly ms: number;
+}
+
+export function post(url: string, body: string | Uint8Array, headers: Headers, timeoutMs: number): Promise<Answer> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (answer: Omit<Answer, "ms">) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...answer, ms: ms() });
+    };
+    const target = new URL(url);
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(target, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers, "content-length": Buffer.byteLength(body) },
+    });
+    const timer = setTimeout(() => {
+      done({ status: undefined, code: `no answer in ${timeoutMs} ms` });
+      req.destroy();
+    }, timeoutMs);
+    req.on("response", (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("error", () => done({ status: response.statusCode, code: "" }));
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let code = "";
+        try {
+          const parsed: unknown = JSON.parse(text);
+          if (typeof parsed === "object" && parsed !== null && "code" in parsed) code = String(parsed.code);
+        } catch {
+          code = text.slice(0, 40).replace(/\s+/g, " ").trim();
+        }
+        done({ status: response.statusCode, code });
+      });
+    });
+    // A receiver that answers early and closes while we still send is fine: wait briefly for its answer.
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      setTimeout(() => done({ status: undefined, code: error.code ?? error.message }), 200);
+    });
+    req.end(body);
+  });
+}

@@ -1,0 +1,317 @@
+// The receive pipeline: verify → parse → claim → dispatch → settle → one outcome, one status.
+import { toBase64, utf8 } from "./crypto/encoding";
+import { type Body, backend } from "./crypto/hmac";
+import {
+  createRegistry,
+  type EventMap,
+  type Handler,
+  type HandlerContext,
+  type Pattern,
+  type WebhookEvent,
+} from "./dispatch";
+import { WebhookVerificationError } from "./errors";
+import { type HeaderReader, type HeadersInput, headerReader } from "./headers";
+import { type HttpResponse, type Outcome, type OutcomeCode, statusOf, toResponse } from "./http";
+import { MemoryStore } from "./idempotency/memory";
+import type { IdempotencyStore } from "./idempotency/port";
+import { keysFor } from "./keys";
+import { type Payload, rawBody } from "./payload";
+import { type EventFields, field, isValidId, type Scheme } from "./schemes/scheme";
+import { tolerance, type VerifiedDelivery, verifyDelivery } from "./verify";
+
+/** Time as the receiver sees it; injectable so tests can drive leases with a fake clock. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `callback` after `ms`; returns a function that cancels it. */
+  setTimeout(callback: () => void, ms: number): () => void;
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(callback, ms) {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+/** Options of {@link createReceiver}; every default is set in one place, below. */
+export interface ReceiverOptions {
+  readonly scheme: Scheme;
+  /** The signing secret, or several during a rotation. */
+  readonly secret: string | readonly string[];
+  /** Where event ids are remembered. Default: a `MemoryStore` (one process only). */
+  readonly store?: IdempotencyStore;
+  /** Replay window of verification, both directions. Default 300. */
+  readonly toleranceSeconds?: number;
+  /** Larger bodies are refused with 413 before any verification. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** How long a handler may hold an event before its signal aborts and others may take it. Default 30. */
+  readonly leaseSeconds?: number;
+  /** How long a processed id is remembered: cover the sender's retry window. Default 7 days. */
+  readonly retentionSeconds?: number;
+  /** Types with no handler: acknowledged with 200 (default), or refused with 501 so the sender retries. */
+  readonly unhandled?: "acknowledge" | "reject";
+  /** Where to find the event's id, type and data, overriding the scheme's convention. */
+  readonly event?: (body: unknown, header: HeaderReader, delivery: VerifiedDelivery) => EventFields;
+  /** Called with every outcome, for logs and metrics. Its errors are swallowed. */
+  readonly onOutcome?: (outcome: Outcome) => void;
+  /** The clock. Default: the real one. */
+  readonly clock?: Clock;
+}
+
+/** A delivery as an adapter hands it over. */
+export interface Delivery {
+  /** The HTTP method, when the adapter knows it: anything but POST is answered 405. */
+  readonly method?: string | undefined;
+  readonly headers: HeadersInput;
+  /** The raw body. */
+  readonly body: Payload;
+}
+
+export interface Receiver<M extends EventMap = EventMap> {
+  /** Registers a handler for a type, `prefix.*` or `*`; all matching handlers run, in registration order. */
+  on<P extends Pattern<M>>(pattern: P, handler: Handler<M, P>): Receiver<M>;
+  /** Handles one delivery, framework-free. */
+  receive(delivery: Delivery): Promise<HttpResponse>;
+  /** Handles a Web `Request` (Next App Router, Hono, Bun, Deno, Workers). */
+  fetch(request: Request): Promise<Response>;
+  /** The body limit, for adapters that read the stream themselves. */
+  readonly maxBodyBytes: number;
+}
+
+const DEFAULTS = {
+  maxBodyBytes: 1024 * 1024,
+  leaseSeconds: 30,
+  retentionSeconds: 7 * 24 * 60 * 60,
+  unhandled: "acknowledge",
+} as const;
+
+const MAX_TYPE_LENGTH = 256;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const checked = value ?? fallback;
+  if (!Number.isSafeInteger(checked) || checked <= 0) throw new RangeError(`${name} must be a whole number above 0`);
+  return checked;
+}
+
+/** The seeds' and Stripe's envelope: `{ id, type, data }` in the body. */
+function envelope(body: unknown): EventFields {
+  return { id: field(body, "id"), type: field(body, "type"), data: field(body, "data") };
+}
+
+class LeaseExpired extends Error {
+  override readonly name = "LeaseExpired";
+}
+
+/**
+ * Creates a receiver: verifies each delivery, runs its event's handlers exactly once across
+ * retries and concurrent duplicates, and answers with the status that makes the sender do the
+ * right thing.
+ *
+ * @example
+ * const receiver = createReceiver<{ "invoice.paid": { amount: number } }>({ scheme: schemes.stripe, secret });
+ * receiver.on("invoice.paid", async (event, { signal }) => {
+ *   await credit(event.data.amount, { signal });
+ * });
+ * export const POST = (request: Request) => receiver.fetch(request);
+ */
+export function createReceiver<M extends EventMap = EventMap>(options: ReceiverOptions): Receiver<M> {
+  const { scheme, onOutcome } = options;
+  if (typeof scheme?.parse !== "function") throw new TypeError("scheme must be a scheme, e.g. schemes.stripe");
+  const keys = keysFor(scheme, options.secret, "verify");
+  const toleranceSeconds = tolerance(options.toleranceSeconds);
+  const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, DEFAULTS.maxBodyBytes);
+  const leaseMs = positive("leaseSeconds", options.leaseSeconds, DEFAULTS.leaseSeconds) * 1000;
+  const retentionMs = positive("retentionSeconds", options.retentionSeconds, DEFAULTS.retentionSeconds) * 1000;
+  const unhandled = options.unhandled ?? DEFAULTS.unhandled;
+  if (unhandled !== "acknowledge" && unhandled !== "reject")
+    throw new TypeError('unhandled must be "acknowledge" or "reject"');
+  const clock = options.clock ?? realClock;
+  const now = () => clock.now();
+  const store = options.store ?? new MemoryStore({ now });
+  const readEvent = options.event ?? scheme.event ?? envelope;
+  const registry = createRegistry();
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+
+  /** Builds the outcome, tells `onOutcome`, and answers. */
+  function conclude(code: OutcomeCode, started: number, fields?: Partial<Outcome>): HttpResponse {
+    const outcome: Outcome = { code, status: statusOf(code), durationMs: performance.now() - started, ...fields };
+    try {
+      // A logging hook must never change what the sender is told, even an async one that rejects.
+      Promise.resolve(onOutcome?.(outcome)).catch(() => {});
+    } catch {}
+    return toResponse(outcome);
+  }
+
+  async function handle(delivery: Delivery, started: number): Promise<HttpResponse> {
+    let id: string | undefined;
+    let type: string | undefined;
+    const end = (code: OutcomeCode, fields?: Partial<Outcome>) => conclude(code, started, { id, type, ...fields });
+
+    if (delivery.method !== undefined && delivery.method !== "POST") return end("method_not_allowed");
+    let body: Body;
+    try {
+      body = rawBody(delivery.body);
+    } catch (error) {
+      return end("invalid_payload", { error });
+    }
+    if ((typeof body === "string" ? utf8(body).length : body.length) > maxBodyBytes) return end("payload_too_large");
+
+    const header = headerReader(delivery.headers);
+    let verified: VerifiedDelivery;
+    try {
+      verified = await verifyDelivery(scheme, keys, header, body, toleranceSeconds, now);
+    } catch (error) {
+      if (error instanceof WebhookVerificationError) return end(error.code, { error });
+      throw error;
+    }
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(typeof body === "string" ? body : decoder.decode(body));
+    } catch (error) {
+      return end("invalid_body", { error });
+    }
+    let fields: EventFields;
+    try {
+      fields = readEvent(parsed, header, verified);
+    } catch (error) {
+      return end("invalid_event", { error });
+    }
+    if (typeof fields.id === "string" && isValidId(fields.id)) id = fields.id;
+    if (typeof fields.type === "string" && fields.type !== "" && fields.type.length <= MAX_TYPE_LENGTH)
+      type = fields.type;
+    if (id === undefined || type === undefined) return end("invalid_event");
+
+    const handlers = registry.match(type);
+    if (handlers.length === 0) return end(unhandled === "acknowledge" ? "unhandled" : "unhandled_rejected");
+
+    const key = `${scheme.name}:${id}`;
+    let token: string;
+    // The store's lease runs from the claim request, so ours does too: time spent waiting for the
+    // claim's answer is time the handler no longer has.
+    const claimedAt = clock.now();
+    try {
+      const digest = backend().sha256(body);
+      const fingerprint = toBase64(digest instanceof Uint8Array ? digest : await digest);
+      const claim = await store.claim({ key, fingerprint, leaseMs });
+      if (claim.status === "completed") return end("duplicate");
+      if (claim.status === "fingerprint_mismatch") return end("fingerprint_mismatch");
+      if (claim.status === "in_progress") {
+        return end("in_progress", { retryAfterSeconds: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)) });
+      }
+      token = claim.token;
+    } catch (error) {
+      return end("store_unavailable", { error });
+    }
+
+    const leaseLeftMs = claimedAt + leaseMs - clock.now();
+    if (leaseLeftMs <= 0) {
+      await store.release({ key, token }).catch(() => false);
+      return end("handler_timeout", {
+        error: new LeaseExpired(`the claim of ${type} ${id} took longer than its lease`),
+      });
+    }
+    const event: WebhookEvent = { id, type, data: fields.data, body: parsed };
+    const controller = new AbortController();
+    const context: HandlerContext = {
+      id,
+      type,
+      attempt: fields.attempt,
+      signal: controller.signal,
+      delivery: verified,
+    };
+    const handlerStarted = performance.now();
+    let cancelTimer = () => {};
+    const expired = new Promise<{ error: unknown }>((resolve) => {
+      cancelTimer = clock.setTimeout(() => {
+        const error = new LeaseExpired(`the handler for ${type} ${id} ran past its ${leaseMs / 1000} s lease`);
+        controller.abort(error);
+        resolve({ error });
+      }, leaseLeftMs);
+    });
+    const ran = (async () => {
+      for (const handler of handlers) {
+        // After a timeout the answer is out and the event released: start nothing more.
+        controller.signal.throwIfAborted();
+        await handler(event, context);
+      }
+    })().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const failure = await Promise.race([ran, expired]);
+    cancelTimer();
+    const handlerMs = performance.now() - handlerStarted;
+
+    if (failure) {
+      // Give the event up so the sender's retry runs it again (after a timeout the lease has
+      // ended anyway; releasing also covers a store clock that runs behind ours).
+      await store.release({ key, token }).catch(() => false);
+      return end(failure.error instanceof LeaseExpired ? "handler_timeout" : "handler_failed", {
+        error: failure.error,
+        handlerMs,
+      });
+    }
+    // The handlers' effects happened: answer 200 even if the completion cannot be recorded, since a
+    // 5xx would make the sender retry and run them again.
+    try {
+      return end("processed", { recorded: await store.complete({ key, token, retentionMs }), handlerMs });
+    } catch (error) {
+      return end("processed", { recorded: false, error, handlerMs });
+    }
+  }
+
+  const receiver: Receiver<M> = {
+    maxBodyBytes,
+    on(pattern, handler) {
+      registry.add(pattern, handler as (event: WebhookEvent, context: HandlerContext) => unknown);
+      return receiver;
+    },
+    receive: (delivery) => handle(delivery, performance.now()),
+    async fetch(request) {
+      const started = performance.now();
+      // A body stream that fails (the sender went away) is verified as the empty body it delivered.
+      const body = request.method === "POST" ? await readLimited(request, maxBodyBytes).catch(() => "") : undefined;
+      const response =
+        request.method !== "POST"
+          ? conclude("method_not_allowed", started)
+          : body === undefined
+            ? conclude("payload_too_large", started)
+            : await handle({ headers: request.headers, body }, started);
+      return new Response(response.body, { status: response.status, headers: response.headers });
+    },
+  };
+
+  return receiver;
+}
+
+/** Reads a request body up to `limit` bytes; undefined (and the stream cancelled) past it. */
+async function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) return undefined;
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      // Not awaited: in Next.js's Edge sandbox the cancellation never settles.
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}

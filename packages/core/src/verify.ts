@@ -1,0 +1,127 @@
+// verify(): checks a delivery's signature and replay window, and says exactly why it failed.
+import { type Body, backend, type Message, messageBytes } from "./crypto/hmac";
+import { fail } from "./errors";
+import { type HeaderReader, type HeadersInput, headerReader } from "./headers";
+import { type Key, keysFor } from "./keys";
+import { type Payload, rawBody } from "./payload";
+import type { Scheme, SignedParts } from "./schemes/scheme";
+import { checkWindow } from "./timestamp";
+
+/** Options of {@link verify}. */
+export interface VerifyOptions {
+  /** The sender's scheme, e.g. `schemes.stripe` or `timestampedHmac({ provider: "acme" })`. */
+  readonly scheme: Scheme;
+  /** The signing secret, or several during a rotation (any one may match). */
+  readonly secret: string | readonly string[];
+  /** The request headers: a Web `Headers`, or a record such as Node's `req.headers`. */
+  readonly headers: HeadersInput;
+  /** The raw request body, exactly as received: never the parsed and re-serialised JSON. */
+  readonly payload: Payload;
+  /** How far the delivery's timestamp may be from now, in either direction. Default 300. */
+  readonly toleranceSeconds?: number;
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** What a verified delivery told us. */
+export interface VerifiedDelivery {
+  /** The scheme's name. */
+  readonly scheme: string;
+  /** The id the scheme's headers carry (Standard Webhooks, GitHub, Shopify), if any. */
+  readonly id?: string | undefined;
+  /** The signed timestamp in unix seconds, for schemes that carry one. */
+  readonly timestamp?: number | undefined;
+}
+
+/** Default replay window: five minutes, as Stripe, Svix and Slack use. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** Checks a `toleranceSeconds` option once; 0 is allowed, NaN, negatives and Infinity are not. */
+export function tolerance(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_TOLERANCE_SECONDS;
+  // 0 is allowed (exact second); NaN, negatives and Infinity would switch the protection off.
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError("toleranceSeconds must be a whole number, 0 or more");
+  return value;
+}
+
+/**
+ * Verifies a webhook delivery: the signature over the raw body with any of the secrets, and for
+ * schemes with a timestamp, that it lies within `toleranceSeconds` of now in either direction.
+ *
+ * Resolves with what the delivery carries; rejects with a {@link WebhookVerificationError}
+ * whose `code` says why. Never returns a boolean that could be ignored. Programming mistakes
+ * (a `toleranceSeconds` that is not a whole number, `headers` that are not an object, a `now`
+ * that returns NaN) throw a `RangeError` or `TypeError` instead.
+ *
+ * @example
+ * const { id } = await verify({
+ *   scheme: schemes.standardWebhooks,
+ *   secret: process.env.WEBHOOK_SECRET!,
+ *   headers: request.headers,
+ *   payload: await request.arrayBuffer(),
+ * });
+ */
+export async function verify(options: VerifyOptions): Promise<VerifiedDelivery> {
+  const body = rawBody(options.payload);
+  const toleranceSeconds = tolerance(options.toleranceSeconds);
+  const keys = keysFor(options.scheme, options.secret, "verify");
+  return verifyDelivery(
+    options.scheme,
+    keys,
+    headerReader(options.headers),
+    body,
+    toleranceSeconds,
+    options.now ?? Date.now,
+  );
+}
+
+/**
+ * verify() after its options were checked: the receiver checks them once and calls this per
+ * delivery.
+ * @internal
+ */
+export async function verifyDelivery(
+  scheme: Scheme,
+  keys: readonly Key[],
+  header: HeaderReader,
+  body: Body,
+  toleranceSeconds: number,
+  now: () => number,
+): Promise<VerifiedDelivery> {
+  const parts = scheme.parse(header);
+  const { timestamp, signatures, asymmetricSignatures } = parts;
+  if (timestamp !== undefined) {
+    // A custom scheme's parse could hand over NaN, which would pass every comparison.
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+      return fail("invalid_timestamp", `the ${scheme.name} scheme read a timestamp that is not unix seconds`);
+    }
+    const nowMs = now();
+    if (!Number.isFinite(nowMs)) throw new TypeError("now() must return milliseconds since the epoch");
+    checkWindow(timestamp, toleranceSeconds, nowMs);
+  }
+
+  // An invalid public key fails every delivery, not only those its turn in the loop would reach.
+  for (const key of keys) if (key.type === "public") await key.ready;
+  const message: Message = { prefix: scheme.prefix(parts), body };
+  const crypto = backend();
+  for (const key of keys) {
+    if (key.type === "hmac") {
+      const result = signatures.length > 0 ? crypto.hmac(key.bytes, message) : undefined;
+      const mac = result instanceof Uint8Array || result === undefined ? result : await result;
+      for (const signature of signatures) if (crypto.equal(mac!, signature)) return verified(scheme, parts);
+    } else if (key.type === "public") {
+      for (const signature of asymmetricSignatures ?? []) {
+        if (await key.verify(messageBytes(message), signature)) return verified(scheme, parts);
+      }
+    }
+  }
+  return fail(
+    "signature_mismatch",
+    "signature matches no secret: check the secret, and verify the raw body before any parser",
+  );
+}
+
+function verified(scheme: Scheme, { id, timestamp }: SignedParts): VerifiedDelivery {
+  return { scheme: scheme.name, id, timestamp };
+}

@@ -1,0 +1,351 @@
+// @hooks/express in real Express 5 and Express 4 apps on 127.0.0.1: one suite, both majors.
+import { once } from "node:events";
+import { type IncomingMessage, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createReceiver, MemoryStore, schemes, sign } from "@hooks/core";
+import express5, { type Express, type RequestHandler } from "express";
+import express4 from "express4";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { webhooks } from "../src/index";
+
+const SECRET = "express-adapter-secret";
+const MAX_BODY_BYTES = 64 * 1024;
+const now = () => Math.floor(Date.now() / 1000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Events = { "resource.created": { name: string } };
+
+/** A real receiver on a MemoryStore whose handler records each run (and can be made slow or failing). */
+function setup(behaviour: { failFirst?: boolean; delayMs?: number } = {}) {
+  const runs: { id: string; name: string }[] = [];
+  const receiver = createReceiver<Events>({
+    scheme: schemes.vastai,
+    secret: SECRET,
+    store: new MemoryStore(),
+    maxBodyBytes: MAX_BODY_BYTES,
+  });
+  receiver.on("resource.created", async (event) => {
+    runs.push({ id: event.id, name: event.data.name });
+    if (behaviour.delayMs) await sleep(behaviour.delayMs);
+    if (behaviour.failFirst && runs.length === 1) throw new Error("downstream is down");
+  });
+  return { receiver, runs };
+}
+
+let sequence = 0;
+/** A signed delivery as the sender would post it. */
+async function delivery(options: { id?: string; timestamp?: number } = {}) {
+  const id = options.id ?? `evt_${++sequence}`;
+  const body = JSON.stringify({ id, type: "resource.created", data: { name: "gpu-1" }, created: 1 });
+  const signed = await sign({
+    scheme: schemes.vastai,
+    secret: SECRET,
+    payload: body,
+    timestamp: options.timestamp ?? now(),
+  });
+  return { body, headers: { "content-type": "application/json", ...signed } };
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  code: string;
+  message?: string;
+}
+
+async function post(
+  url: string,
+  d: { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> },
+): Promise<Answer> {
+  const response = await fetch(url, { method: "POST", headers: d.headers, body: d.body });
+  const json = (await response.json()) as { code: string; message?: string };
+  return { status: response.status, headers: response.headers, ...json };
+}
+
+const frameworks = [
+  { name: "Express 5", express: express5 },
+  { name: "Express 4", express: express4 },
+];
+
+describe.each(frameworks)("$name", ({ express }) => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  async function listen(app: Express): Promise<string> {
+    const server = app.listen(0, "127.0.0.1");
+    servers.push(server);
+    await once(server, "listening");
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** The usual app: the webhook route first, then JSON parsing for the rest of the app. */
+  async function app(handler: RequestHandler) {
+    const app = express();
+    app.post("/webhooks", handler);
+    app.use(express.json());
+    app.post("/echo", (req, res) => {
+      res.json({ echoed: req.body });
+    });
+    const base = await listen(app);
+    return { base, url: `${base}/webhooks` };
+  }
+
+  describe("the core's answers through Express", () => {
+    test("a valid delivery runs the handler and gets 200", async () => {
+      const { receiver, runs } = setup();
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery({ id: "evt_valid" });
+      const answer = await post(url, d);
+      expect(answer).toMatchObject({ status: 200, code: "processed" });
+      expect(answer.headers.get("content-type")).toBe("application/json");
+      expect(runs).toEqual([{ id: "evt_valid", name: "gpu-1" }]);
+    });
+
+    test("a duplicate gets 200 and does not run the handler again", async () => {
+      const { receiver, runs } = setup();
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery();
+      expect(await post(url, d)).toMatchObject({ status: 200, code: "processed" });
+      expect(await post(url, d)).toMatchObject({ status: 200, code: "duplicate" });
+      expect(runs).toHaveLength(1);
+    });
+
+    test("a tampered body gets 401 and runs nothing", async () => {
+      const { receiver, runs } = setup();
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery();
+      const answer = await post(url, { ...d, body: d.body.replace("gpu-1", "gpu-2") });
+      expect(answer).toMatchObject({ status: 401, code: "signature_mismatch" });
+      expect(runs).toHaveLength(0);
+    });
+
+    test("stale and future timestamps get 401", async () => {
+      const { receiver, runs } = setup();
+      const { url } = await app(webhooks(receiver));
+      const stale = await post(url, await delivery({ timestamp: now() - 3600 }));
+      const future = await post(url, await delivery({ timestamp: now() + 3600 }));
+      expect(stale).toMatchObject({ status: 401, code: "timestamp_too_old" });
+      expect(future).toMatchObject({ status: 401, code: "timestamp_in_future" });
+      expect(runs).toHaveLength(0);
+    });
+
+    test("missing signature headers get 400", async () => {
+      const { receiver, runs } = setup();
+      const { url } = await app(webhooks(receiver));
+      const { body } = await delivery();
+      const answer = await post(url, { body, headers: { "content-type": "application/json" } });
+      expect(answer).toMatchObject({ status: 400, code: "missing_header" });
+      expect(runs).toHaveLength(0);
+    });
+
+    test("a handler that throws gets 500, and the sender's retry runs it again and gets 200", async () => {
+      const { receiver, runs } = setup({ failFirst: true });
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery();
+      expect(await post(url, d)).toMatchObject({ status: 500, code: "handler_failed" });
+      expect(await post(url, d)).toMatchObject({ status: 200, code: "processed" });
+      expect(runs).toHaveLength(2);
+    });
+
+    test("20 concurrent identical deliveries run the handler exactly once", async () => {
+      const { receiver, runs } = setup({ delayMs: 100 });
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => post(url, d)));
+      expect(runs).toHaveLength(1);
+      expect(answers.filter(({ code }) => code === "processed")).toHaveLength(1);
+      for (const answer of answers) expect([200, 409]).toContain(answer.status);
+      for (const answer of answers.filter(({ status }) => status === 409))
+        expect(Number(answer.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  describe("body limit", () => {
+    test("a body over maxBodyBytes gets 413, and the server answers the next delivery", async () => {
+      const { receiver, runs } = setup();
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery();
+      const big = Buffer.alloc(MAX_BODY_BYTES * 4, "a");
+      expect(await post(url, { ...d, body: big })).toMatchObject({ status: 413, code: "payload_too_large" });
+      expect(await post(url, d)).toMatchObject({ status: 200, code: "processed" });
+      expect(runs).toHaveLength(1);
+    });
+
+    test("413 is answered while the upload is still going: the body is not buffered to its end", async () => {
+      const { receiver } = setup();
+      const { url } = await app(webhooks(receiver));
+      const { headers } = await delivery();
+      // A chunked upload of unknown length that never ends: only an adapter that stops reading at
+      // the limit can answer it.
+      const upload = request(url, { method: "POST", headers });
+      upload.on("error", () => {}); // destroyed below, on purpose
+      upload.write(Buffer.alloc(MAX_BODY_BYTES * 4, "a"));
+      const [response] = (await once(upload, "response", { signal: AbortSignal.timeout(10_000) })) as [IncomingMessage];
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      expect(response.statusCode).toBe(413);
+      expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual({ code: "payload_too_large" });
+      expect(upload.writableEnded).toBe(false);
+      upload.destroy();
+      expect(await post(url, await delivery())).toMatchObject({ status: 200, code: "processed" });
+    });
+
+    test("a body exactly at maxBodyBytes is read whole and judged by the core (not 413)", async () => {
+      const { receiver } = setup();
+      const { url } = await app(webhooks(receiver));
+      const d = await delivery();
+      const padded = d.body.padEnd(MAX_BODY_BYTES, " ");
+      const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: padded });
+      const answer = await post(url, { body: padded, headers: { "content-type": "application/json", ...headers } });
+      expect(answer).toMatchObject({ status: 200, code: "processed" });
+    });
+  });
+
+  describe("body parsers", () => {
+    test("express.json() before the webhook route: 500 invalid_payload naming the fix, one warning, other routes fine", async () => {
+      const { receiver, runs } = setup();
+      const warn = vi.fn();
+      const app = express();
+      app.use(express.json());
+      app.post("/webhooks", webhooks(receiver, { logger: { warn } }));
+      app.post("/echo", (req, res) => {
+        res.json({ echoed: req.body });
+      });
+      const base = await listen(app);
+
+      for (let i = 0; i < 3; i++) {
+        const answer = await post(`${base}/webhooks`, await delivery());
+        expect(answer.status).toBe(500);
+        expect(answer.code).toBe("invalid_payload");
+        expect(answer.message).toMatch(/raw request body.*not object: read it before any JSON parser/);
+      }
+      expect(runs).toHaveLength(0);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [line] = warn.mock.calls[0] as [string];
+      expect(line).toContain("POST /webhooks");
+      expect(line).toContain("req.body is an object");
+      expect(line).toContain("before app.use(express.json())");
+
+      const echo = await fetch(`${base}/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ hello: "world" }),
+      });
+      expect(await echo.json()).toEqual({ echoed: { hello: "world" } });
+    });
+
+    test("the webhook route before express.json(): both the webhook and the JSON route work", async () => {
+      const { receiver, runs } = setup();
+      const { base, url } = await app(webhooks(receiver));
+      expect(await post(url, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      const echo = await fetch(`${base}/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ hello: "world" }),
+      });
+      expect(await echo.json()).toEqual({ echoed: { hello: "world" } });
+      expect(runs).toHaveLength(1);
+    });
+
+    test("express.raw() before the webhook route: its Buffer is the raw body", async () => {
+      const { receiver, runs } = setup();
+      const app = express();
+      app.use(express.raw({ type: "*/*" }));
+      app.post("/webhooks", webhooks(receiver));
+      const base = await listen(app);
+      expect(await post(`${base}/webhooks`, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(runs).toHaveLength(1);
+    });
+
+    test("express.json() with a verify hook that keeps req.rawBody: those bytes are used", async () => {
+      const { receiver, runs } = setup();
+      const app = express();
+      app.use(
+        express.json({
+          verify: (req, _res, buf) => {
+            (req as typeof req & { rawBody?: Buffer }).rawBody = buf;
+          },
+        }),
+      );
+      app.post("/webhooks", webhooks(receiver));
+      const base = await listen(app);
+      expect(await post(`${base}/webhooks`, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(runs).toHaveLength(1);
+    });
+
+    test("express.json() that skipped the request (another content type) leaves the stream to the adapter", async () => {
+      const { receiver, runs } = setup();
+      const warn = vi.fn();
+      const app = express();
+      app.use(express.json()); // Express 4 still sets req.body = {} here, without reading the stream
+      app.post("/webhooks", webhooks(receiver, { logger: { warn } }));
+      const base = await listen(app);
+      const d = await delivery();
+      const answer = await post(`${base}/webhooks`, { ...d, headers: { ...d.headers, "content-type": "text/plain" } });
+      expect(answer).toMatchObject({ status: 200, code: "processed" });
+      expect(runs).toHaveLength(1);
+      expect(warn).not.toHaveBeenCalled();
+    });
+
+    test("a stream read by other middleware with nothing left in req.body: 500 and one console warning", async () => {
+      const { receiver, runs } = setup();
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      try {
+        const app = express();
+        app.use((req, _res, next) => {
+          req.on("data", () => {}).on("end", () => next());
+        });
+        app.post("/webhooks", webhooks(receiver));
+        const base = await listen(app);
+        for (let i = 0; i < 2; i++) {
+          const answer = await post(`${base}/webhooks`, await delivery());
+          expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
+          expect(answer.message).toContain("not undefined");
+        }
+        expect(runs).toHaveLength(0);
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(warn.mock.calls[0]?.[0]).toContain("req.body is undefined");
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+
+  describe("mounting", () => {
+    test("inside nested express.Router()s at any mount path", async () => {
+      const { receiver, runs } = setup();
+      const hooks = express.Router();
+      hooks.post("/vastai", webhooks(receiver));
+      const api = express.Router();
+      api.use("/hooks", hooks);
+      const app = express();
+      app.use("/api/v1", api);
+      app.use(express.json());
+      const base = await listen(app);
+      expect(await post(`${base}/api/v1/hooks/vastai`, await delivery())).toMatchObject({
+        status: 200,
+        code: "processed",
+      });
+      expect(runs).toHaveLength(1);
+    });
+
+    test("mounted with app.use(), requests other than POST go on to the next route", async () => {
+      const { receiver, runs } = setup();
+      const app = express();
+      app.use("/webhooks", webhooks(receiver));
+      app.get("/webhooks", (_req, res) => {
+        res.send("status page");
+      });
+      const base = await listen(app);
+      const page = await fetch(`${base}/webhooks`);
+      expect(await page.text()).toBe("status page");
+      expect(await post(`${base}/webhooks`, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(runs).toHaveLength(1);
+    });
+  });
+});

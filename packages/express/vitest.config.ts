@@ -1,0 +1,11 @@
+// Tests of @hooks/express: real servers on 127.0.0.1, real signed deliveries.
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  test: {
+    name: "express",
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+});

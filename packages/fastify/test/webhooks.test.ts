@@ -1,0 +1,352 @@
+// One behaviour suite over Fastify 5 and Fastify 4: real apps on 127.0.0.1, real signed deliveries.
+import { request as httpRequest } from "node:http";
+import { Writable } from "node:stream";
+import { createReceiver, MemoryStore, type Outcome, schemes, sign } from "@hooks/core";
+import fastify5 from "fastify";
+import fastify4 from "fastify4";
+import { afterEach, describe, expect, test } from "vitest";
+import { type WebhooksOptions, webhooks } from "../src/index";
+
+const SECRET = "fastify-adapter-test-secret";
+const MAX_BODY_BYTES = 4096;
+
+interface Reply {
+  code(status: number): Reply;
+  send(payload: unknown): Reply;
+}
+
+/** What the suite uses of a Fastify app, the same in 4 and 5. */
+interface TestApp {
+  register(plugin: typeof webhooks, options: WebhooksOptions & { prefix?: string }): PromiseLike<unknown>;
+  post(path: string, handler: (request: { body: unknown }) => Promise<unknown>): unknown;
+  addHook(name: "onRequest", hook: (request: { headers: Record<string, unknown> }) => Promise<void>): unknown;
+  setErrorHandler(handler: (error: Error, request: unknown, reply: Reply) => Reply): unknown;
+  listen(options: { port: number; host: string }): Promise<string>;
+  close(): PromiseLike<unknown>;
+}
+
+interface AppOptions {
+  /** Fastify's own logger (pino) writing to this stream. */
+  readonly logTo?: Writable;
+}
+
+const variants: { name: string; create: (options: AppOptions) => TestApp }[] = [
+  {
+    name: "Fastify 5",
+    create: ({ logTo }) => fastify5({ logger: logTo ? { level: "info", stream: logTo } : false }),
+  },
+  {
+    name: "Fastify 4",
+    // Here `fastify` resolves to v5's types, so v4's instance type cannot meet the plugin's; a
+    // Fastify 4 user's types resolve `fastify` to v4 and need no cast.
+    create: ({ logTo }) => fastify4({ logger: logTo ? { level: "info", stream: logTo } : false }) as unknown as TestApp,
+  },
+];
+
+type Events = { "resource.created": { name: string }; "resource.flaky": { name: string } };
+
+function setup(maxBodyBytes = MAX_BODY_BYTES) {
+  const calls: string[] = [];
+  const outcomes: Outcome[] = [];
+  let flakyFailures = 1;
+  const receiver = createReceiver<Events>({
+    scheme: schemes.vastai,
+    secret: SECRET,
+    store: new MemoryStore(),
+    maxBodyBytes,
+    onOutcome: (outcome) => outcomes.push(outcome),
+  });
+  receiver
+    .on("resource.created", async (event) => {
+      calls.push(event.id);
+      // Long enough that concurrent copies of a delivery overlap while it runs.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    })
+    .on("resource.flaky", (event) => {
+      calls.push(event.id);
+      if (flakyFailures-- > 0) throw new Error("downstream unavailable");
+    });
+  return { receiver, calls, outcomes };
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const envelope = (id: string, type = "resource.created") =>
+  JSON.stringify({ id, type, data: { name: "gpu-1" }, created: nowSeconds() });
+
+async function signed(body: string, timestamp = nowSeconds()): Promise<Record<string, string>> {
+  const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: body, timestamp });
+  return { "content-type": "application/json", ...headers };
+}
+
+interface Answer {
+  status: number;
+  body: { code?: string } & Record<string, unknown>;
+}
+
+async function post(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(url, { method: "POST", headers, body });
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
+}
+
+/**
+ * Starts a chunked upload that never ends: 64 KiB are written at once (16 times the route's
+ * limit) and the request is never finished, so only a server that stops reading at its limit
+ * can answer. Nothing more is written after that: a client that kept writing into a connection the
+ * server closes races the server's RST (EPIPE before the answer is read), which is TCP, not the
+ * adapter. Resolves with the answer, which therefore comes before the body is complete.
+ */
+function postEndless(
+  url: string,
+  headers: Record<string, string>,
+): Promise<Answer & { sentBytes: number; connection: string | undefined; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const req = httpRequest(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } });
+    const timeout = setTimeout(() => {
+      req.destroy();
+      reject(new Error("no answer while the upload was open: the server waits for the end of the body"));
+    }, 10_000);
+    req.write(chunk);
+    req.on("response", (res) => {
+      clearTimeout(timeout);
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("end", () => {
+        const ended = req.writableEnded;
+        req.destroy();
+        const body = JSON.parse(Buffer.concat(parts).toString());
+        resolve({ status: res.statusCode ?? 0, body, sentBytes: chunk.length, connection: res.headers.connection, ended });
+      });
+    });
+    req.on("error", (error) => {
+      clearTimeout(timeout);
+      reject(error);
+    });
+  });
+}
+
+describe.each(variants)("$name", ({ create }) => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  /** Starts an app with the plugin at `path` (under `prefix`) and a plain JSON route at /json. */
+  async function start(
+    options: {
+      path?: string;
+      prefix?: string;
+      maxBodyBytes?: number;
+      configure?: (app: TestApp) => void;
+    } & AppOptions = {},
+  ) {
+    const state = setup(options.maxBodyBytes);
+    const app = create(options);
+    apps.push(app);
+    options.configure?.(app);
+    app.post("/json", async (request) => ({ body: request.body, isBuffer: Buffer.isBuffer(request.body) }));
+    const { prefix } = options;
+    await app.register(webhooks, {
+      receiver: state.receiver,
+      path: options.path ?? "/webhooks",
+      ...(prefix === undefined ? {} : { prefix }),
+    });
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    return { ...state, base, url: `${base}${prefix ?? ""}${options.path ?? "/webhooks"}` };
+  }
+
+  test("a valid delivery runs its handler and gets 200", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_valid");
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
+    expect(calls).toEqual(["evt_valid"]);
+  });
+
+  test("a duplicate gets 200 and its handler does not run again", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_dup");
+    expect((await post(url, body, await signed(body))).body.code).toBe("processed");
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "duplicate" } });
+    expect(calls).toEqual(["evt_dup"]);
+  });
+
+  test("a tampered body gets 401 and no handler runs", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_tampered");
+    const headers = await signed(body);
+    const tampered = body.replace("gpu-1", "gpu-2");
+    expect(await post(url, tampered, headers)).toEqual({ status: 401, body: { code: "signature_mismatch" } });
+    expect(calls).toEqual([]);
+  });
+
+  test("stale and future timestamps get 401", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_time");
+    expect(await post(url, body, await signed(body, nowSeconds() - 3600))).toEqual({
+      status: 401,
+      body: { code: "timestamp_too_old" },
+    });
+    expect(await post(url, body, await signed(body, nowSeconds() + 3600))).toEqual({
+      status: 401,
+      body: { code: "timestamp_in_future" },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test("missing signature headers get 400, and so does a POST without a body", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_headers");
+    const { "x-vastai-signature": _, ...withoutSignature } = await signed(body);
+    expect(await post(url, body, withoutSignature)).toEqual({ status: 400, body: { code: "missing_header" } });
+    expect(await post(url, body, { "content-type": "application/json" })).toEqual({
+      status: 400,
+      body: { code: "missing_header" },
+    });
+    // Fastify leaves the body undefined here: it must reach the core as an empty body, not as a misuse.
+    const empty = await fetch(url, { method: "POST" });
+    expect({ status: empty.status, body: await empty.json() }).toEqual({
+      status: 400,
+      body: { code: "missing_header" },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test("a handler that throws gets 500, and the retry runs it again and gets 200", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_flaky", "resource.flaky");
+    expect(await post(url, body, await signed(body))).toEqual({ status: 500, body: { code: "handler_failed" } });
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
+    expect(calls).toEqual(["evt_flaky", "evt_flaky"]);
+  });
+
+  test("20 concurrent identical deliveries run the handler exactly once", async () => {
+    const { url, calls } = await start();
+    const body = envelope("evt_concurrent");
+    const headers = await signed(body);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(url, body, headers)));
+    expect(calls).toEqual(["evt_concurrent"]);
+    expect(answers.filter(({ body }) => body.code === "processed")).toHaveLength(1);
+    for (const { status, body } of answers) {
+      expect([200, 409]).toContain(status);
+      expect(["processed", "in_progress", "duplicate"]).toContain(body.code);
+    }
+  });
+
+  test("a body of exactly maxBodyBytes is received; one byte more gets the core's 413", async () => {
+    const { url, calls, outcomes } = await start();
+    const base = envelope("evt_limit");
+    const exact = base.replace("}", `${" ".repeat(MAX_BODY_BYTES - Buffer.byteLength(base))}}`);
+    expect(Buffer.byteLength(exact)).toBe(MAX_BODY_BYTES);
+    expect(await post(url, exact, await signed(exact))).toEqual({ status: 200, body: { code: "processed" } });
+    const over = `${exact} `;
+    expect(await post(url, over, await signed(over))).toEqual({ status: 413, body: { code: "payload_too_large" } });
+    expect(calls).toEqual(["evt_limit"]);
+    expect(outcomes.map(({ code }) => code)).toEqual(["processed", "payload_too_large"]);
+  });
+
+  test("a declared body 4× the limit gets the core's 413, logged by Fastify, and the server goes on", async () => {
+    const lines: string[] = [];
+    const logTo = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const { url, calls, outcomes } = await start({ logTo });
+    const huge = envelope("evt_huge").replace("}", `${" ".repeat(4 * MAX_BODY_BYTES)}}`);
+    expect(await post(url, huge, await signed(huge))).toEqual({ status: 413, body: { code: "payload_too_large" } });
+    expect(outcomes.map(({ code }) => code)).toEqual(["payload_too_large"]);
+    const logged = lines
+      .join("")
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { msg: string; maxBodyBytes?: number });
+    expect(logged).toContainEqual(
+      expect.objectContaining({ msg: expect.stringContaining("maxBodyBytes"), maxBodyBytes: MAX_BODY_BYTES }),
+    );
+
+    const body = envelope("evt_after_huge");
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
+    expect(calls).toEqual(["evt_after_huge"]);
+  });
+
+  test("a body that never ends is refused with the core's 413 before it ends, and the server goes on", async () => {
+    const { url, calls } = await start();
+    const answer = await postEndless(url, await signed("{}"));
+    expect({ status: answer.status, body: answer.body }).toEqual({ status: 413, body: { code: "payload_too_large" } });
+    // The client may still be sending: the connection is not kept for the rest of the body.
+    expect(answer.connection).toBe("close");
+    // Answered with the upload still open and 64 KiB sent: refused near maxBodyBytes (4 KiB), not at
+    // Fastify's app-wide default of 1 MiB (which would wait here for more bytes until the timeout).
+    expect(answer.ended).toBe(false);
+    expect(answer.sentBytes).toBeLessThan(1024 * 1024);
+
+    const body = envelope("evt_after_endless");
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
+    expect(calls).toEqual(["evt_after_endless"]);
+  });
+
+  test("the app's other routes keep JSON parsing while the webhook route gets the raw bytes", async () => {
+    const { base, url, calls } = await start();
+    const json = await post(`${base}/json`, '{ "a" : [1, 2] }', { "content-type": "application/json" });
+    expect(json).toEqual({ status: 200, body: { body: { a: [1, 2] }, isBuffer: false } });
+    // Whitespace and escapes a JSON round trip would change: only the bytes as sent verify.
+    const body = `{ "id" : "evt_raw",\n  "type": "resource.created", "data": {"name": "gpu-\\u00e9 ✓"}, "created": 1 }`;
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
+    // Any content type, not only JSON, reaches the core as bytes.
+    const text = envelope("evt_text");
+    const headers = { ...(await signed(text)), "content-type": "text/plain; charset=utf-8" };
+    expect(await post(url, text, headers)).toEqual({ status: 200, body: { code: "processed" } });
+    expect(calls).toEqual(["evt_raw", "evt_text"]);
+    // And the webhook route's limit stays there: the JSON route still takes a larger body.
+    const large = JSON.stringify({ pad: "x".repeat(4 * MAX_BODY_BYTES) });
+    expect((await post(`${base}/json`, large, { "content-type": "application/json" })).status).toBe(200);
+  });
+
+  test("the route honours the prefix it is registered with", async () => {
+    const { base, url, calls } = await start({ prefix: "/api" });
+    expect(url).toBe(`${base}/api/webhooks`);
+    const body = envelope("evt_prefix");
+    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
+    expect((await post(`${base}/webhooks`, body, await signed(body))).status).toBe(404);
+    expect(calls).toEqual(["evt_prefix"]);
+  });
+
+  test("the route's limit is the receiver's maxBodyBytes, even above Fastify's app-wide bodyLimit", async () => {
+    const { url, calls } = await start({ maxBodyBytes: 2 * 1024 * 1024 });
+    const big = envelope("evt_big").replace("}", `${" ".repeat(1536 * 1024)}}`);
+    expect(await post(url, big, await signed(big))).toEqual({ status: 200, body: { code: "processed" } });
+    expect(calls).toEqual(["evt_big"]);
+  });
+
+  test("errors the core never saw (here an app hook's) go to the app's error handler", async () => {
+    const { url, calls } = await start({
+      configure(app) {
+        app.setErrorHandler((error, _request, reply) =>
+          reply.code(418).send({ handledBy: "app", message: error.message }),
+        );
+        app.addHook("onRequest", async (request) => {
+          if (request.headers["x-block"] !== undefined) throw new Error("blocked by the app");
+        });
+      },
+    });
+    const body = envelope("evt_blocked");
+    expect(await post(url, body, { ...(await signed(body)), "x-block": "1" })).toEqual({
+      status: 418,
+      body: { handledBy: "app", message: "blocked by the app" },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  test("two senders: the plugin registers twice in one app, each with its own receiver and path", async () => {
+    const other = setup();
+    const { base, url, calls } = await start({
+      configure: (app) => void app.register(webhooks, { receiver: other.receiver, path: "/webhooks/other" }),
+    });
+    const body = envelope("evt_two");
+    expect((await post(url, body, await signed(body))).body.code).toBe("processed");
+    expect((await post(`${base}/webhooks/other`, body, await signed(body))).body.code).toBe("processed");
+    expect(calls).toEqual(["evt_two"]);
+    expect(other.calls).toEqual(["evt_two"]);
+  });
+});

@@ -1,0 +1,265 @@
+// @hooks/next in a real Next.js app: one `next build` of test/fixture, `next start` on 127.0.0.1, signed deliveries.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { Agent, request } from "node:http";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { createReceiver, schemes, sign } from "@hooks/core";
+import type { NextApiHandler } from "next";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { toApiHandler, toRouteHandler } from "../src/index";
+import { MAX_BODY_BYTES, SECRET } from "./fixture/lib/deliveries";
+
+const fixture = fileURLToPath(new URL("./fixture/", import.meta.url));
+const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
+// vitest sets NODE_ENV=test, which `next build` warns about and `next start` must not see.
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+const now = () => Math.floor(Date.now() / 1000);
+
+let server: ChildProcess | undefined;
+let base = "";
+let serverLog = "";
+
+/** Runs `next <args>` in the fixture to completion; rejects with its output if it fails. */
+async function next(args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [nextBin, ...args], { cwd: fixture, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`next ${args.join(" ")} exited with ${code}:\n${output}`);
+}
+
+beforeAll(async () => {
+  await next(["build"]);
+  // Port 0 works: Next prints the port the OS chose. Its own process group, so afterAll stops every child.
+  const child = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", "0"], {
+    cwd: fixture,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server = child;
+  child.stderr.on("data", (chunk) => (serverLog += chunk));
+  base = await new Promise<string>((resolve, reject) => {
+    const fail = (why: string) => reject(new Error(`next start ${why}:\n${serverLog}`));
+    child.on("exit", (code) => fail(`exited with ${code}`));
+    child.stdout.on("data", (chunk) => {
+      serverLog += chunk;
+      const url = /- Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(serverLog)?.[1];
+      if (url && serverLog.includes("Ready")) resolve(url);
+    });
+  });
+});
+
+afterAll(async () => {
+  const pid = server?.pid;
+  if (!server || !pid || server.exitCode !== null) return;
+  const exited = once(server, "exit");
+  process.kill(-pid, "SIGTERM");
+  // Next waits for requests in flight before it exits; a hung one must not keep it running.
+  const hard = setTimeout(() => process.kill(-pid, "SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(hard);
+});
+
+/** A signed delivery of one event, as the sender would post it. */
+async function delivery(type = "test.created", options: { id?: string; timestamp?: number } = {}) {
+  const id = options.id ?? `evt_${randomUUID()}`;
+  const body = JSON.stringify({ id, type, data: { name: "gpu-1" }, created: 1_700_000_000 });
+  const signed = await sign({
+    scheme: schemes.vastai,
+    secret: SECRET,
+    payload: body,
+    timestamp: options.timestamp ?? now(),
+  });
+  return { id, body, headers: { "content-type": "application/json", ...signed } };
+}
+
+interface Answer {
+  readonly status: number;
+  readonly code: string;
+  readonly message?: string;
+}
+
+async function post(path: string, d: { body: string; headers: Record<string, string> }): Promise<Answer> {
+  const response = await fetch(new URL(path, base), { method: "POST", headers: d.headers, body: d.body });
+  const text = await response.text();
+  try {
+    return { status: response.status, ...(JSON.parse(text) as { code: string; message?: string }) };
+  } catch {
+    return { status: response.status, code: `not the core's answer: ${text.slice(0, 60)}` }; // e.g. Next's error page
+  }
+}
+
+/** How often the route's handler ran for `id`, as the route itself reports (its own module state). */
+async function runs(path: string, id: string): Promise<number> {
+  const counts = (await (await fetch(new URL(path, base))).json()) as Record<string, number>;
+  return counts[id] ?? 0;
+}
+
+interface ChunkedAnswer extends Answer {
+  /** Whether the client had sent its whole body when the answer came. */
+  readonly finished: boolean;
+}
+
+/**
+ * Posts `totalBytes` in 16 KiB chunks without a content-length (so nothing can refuse it up front),
+ * respecting backpressure, and resolves with the first answer, sent or not.
+ */
+function postChunked(path: string, headers: Record<string, string>, totalBytes: number): Promise<ChunkedAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunk = Buffer.alloc(16 * 1024, "x");
+    let sent = 0;
+    let answered = false;
+    // A keep-alive connection of its own, as senders use: asking for `connection: close` would make
+    // Node close it right after the answer, under the unread body, and the reset can beat the 413.
+    const agent = new Agent({ keepAlive: true });
+    const req = request(new URL(path, base), { method: "POST", headers, agent });
+    const fail = (error: Error) => {
+      clearTimeout(noAnswer);
+      agent.destroy();
+      reject(error);
+    };
+    const noAnswer = setTimeout(() => fail(new Error(`no answer within 15 s; ${sent} bytes sent`)), 15_000);
+    req.on("error", (error) => {
+      // Once answered, the server may close the connection under the rest of the body: expected.
+      if (!answered) fail(error);
+    });
+    req.on("response", async (res) => {
+      answered = true;
+      clearTimeout(noAnswer);
+      const finished = req.writableEnded;
+      let text = "";
+      for await (const part of res) text += part;
+      agent.destroy();
+      const json = JSON.parse(text) as { code: string };
+      resolve({ status: res.statusCode ?? 0, ...json, finished });
+    });
+    const write = () => {
+      while (!answered && sent < totalBytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", write);
+      }
+      if (!answered) req.end();
+    };
+    write();
+  });
+}
+
+const routes = [
+  { name: "App Router, Node runtime", path: "/node", answersMidBody: true },
+  // Next's Edge sandbox (next start) buffers the request body and answers only after it ended.
+  { name: "App Router, Edge runtime", path: "/edge", answersMidBody: false },
+  { name: "Pages Router API route", path: "/api/pages", answersMidBody: true },
+];
+
+describe.each(routes)("$name", ({ path, answersMidBody }) => {
+  test("a valid delivery runs the handler and gets 200", async () => {
+    const d = await delivery();
+    expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
+    expect(await runs(path, d.id)).toBe(1);
+  });
+
+  test("a duplicate gets 200 and does not run the handler again", async () => {
+    const d = await delivery();
+    expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
+    expect(await post(path, d)).toEqual({ status: 200, code: "duplicate" });
+    expect(await runs(path, d.id)).toBe(1);
+  });
+
+  test("a tampered body gets 401 and runs nothing", async () => {
+    const d = await delivery();
+    const tampered = { ...d, body: d.body.replace("gpu-1", "gpu-2") };
+    expect(await post(path, tampered)).toEqual({ status: 401, code: "signature_mismatch" });
+    expect(await runs(path, d.id)).toBe(0);
+  });
+
+  test("stale and future timestamps get 401 and run nothing", async () => {
+    const stale = await delivery("test.created", { timestamp: now() - 600 });
+    const future = await delivery("test.created", { timestamp: now() + 600 });
+    expect(await post(path, stale)).toEqual({ status: 401, code: "timestamp_too_old" });
+    expect(await post(path, future)).toEqual({ status: 401, code: "timestamp_in_future" });
+    expect(await runs(path, stale.id)).toBe(0);
+    expect(await runs(path, future.id)).toBe(0);
+  });
+
+  test("missing signature headers get 400 and run nothing", async () => {
+    const d = await delivery();
+    expect(await post(path, { body: d.body, headers: { "content-type": "application/json" } })).toEqual({
+      status: 400,
+      code: "missing_header",
+    });
+    expect(await runs(path, d.id)).toBe(0);
+  });
+
+  test("a handler that throws gets 500; the retry runs it again and gets 200", async () => {
+    const d = await delivery("test.fail_once");
+    expect(await post(path, d)).toEqual({ status: 500, code: "handler_failed" });
+    expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
+    expect(await runs(path, d.id)).toBe(2);
+  });
+
+  test("a body over maxBodyBytes gets 413 and runs nothing", async () => {
+    const d = await delivery();
+    const padded = JSON.stringify({ ...JSON.parse(d.body), padding: "x".repeat(MAX_BODY_BYTES) });
+    const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: padded });
+    expect(await post(path, { body: padded, headers })).toEqual({ status: 413, code: "payload_too_large" });
+    expect(await runs(path, d.id)).toBe(0);
+  });
+
+  test("a chunked body over maxBodyBytes (no content-length) gets 413", async () => {
+    const { headers } = await delivery();
+    const answer = await postChunked(path, headers, 4 * MAX_BODY_BYTES);
+    expect(answer).toMatchObject({ status: 413, code: "payload_too_large" });
+  });
+
+  test.runIf(answersMidBody)("the 413 comes while the sender is still sending", async () => {
+    const { headers } = await delivery();
+    // Far more than the loopback buffers hold: if the server read on, this would finish first.
+    const answer = await postChunked(path, headers, 64 * 1024 * 1024);
+    expect(answer).toMatchObject({ status: 413, code: "payload_too_large", finished: false });
+  });
+
+  test("20 concurrent identical deliveries run the handler once", async () => {
+    const d = await delivery("test.slow");
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(path, d)));
+    expect(await runs(path, d.id)).toBe(1);
+    expect(answers.filter((answer) => answer.code === "processed")).toHaveLength(1);
+    for (const answer of answers) expect([200, 409]).toContain(answer.status);
+  });
+});
+
+describe("Pages Router API route and methods", () => {
+  test("a method other than POST gets the core's 405 with Allow: POST", async () => {
+    const response = await fetch(`${base}/api/pages`, { method: "PUT", body: "{}" });
+    expect([response.status, response.headers.get("allow"), (await response.json()).code]).toEqual([
+      405,
+      "POST",
+      "method_not_allowed",
+    ]);
+  });
+});
+
+describe("Pages Router API route with Next's body parser left on", () => {
+  test("deliveries get 500 invalid_payload naming the fix, and the server log names Next's fix once", async () => {
+    for (let i = 0; i < 2; i++) {
+      const answer = await post("/api/parsed", await delivery());
+      expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
+      expect(answer.message).toMatch(/raw request body.*before any JSON parser/);
+    }
+    const fix = "export const config = { api: { bodyParser: false } };";
+    await expect.poll(() => serverLog.includes(fix)).toBe(true);
+    expect(serverLog.split(fix)).toHaveLength(2);
+  });
+});
+
+describe("types", () => {
+  test("the handlers fit Next's handler types", () => {
+    const receiver = createReceiver<{ "test.created": { name: string } }>({ scheme: schemes.vastai, secret: SECRET });
+    const api: NextApiHandler = toApiHandler(receiver);
+    const route: (request: Request) => Promise<Response> = toRouteHandler(receiver);
+    expect([typeof api, typeof route]).toEqual(["function", "function"]);
+  });
+});
