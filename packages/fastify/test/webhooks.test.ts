@@ -115,7 +115,13 @@ function postEndless(
         const ended = req.writableEnded;
         req.destroy();
         const body = JSON.parse(Buffer.concat(parts).toString());
-        resolve({ status: res.statusCode ?? 0, body, sentBytes: chunk.length, connection: res.headers.connection, ended });
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          sentBytes: chunk.length,
+          connection: res.headers.connection,
+          ended,
+        });
       });
     });
     req.on("error", (error) => {
