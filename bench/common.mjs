@@ -66,3 +66,61 @@ export function table(head, rows) {
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
+
+/** Calls per timed sample, by body size: enough that the harness's own per-sample cost disappears. */
+export const batchSize = (bytes) => (bytes <= 4096 ? 64 : bytes <= 65536 ? 8 : 1);
+
+/**
+ * Runs `fn` `n` times per sample: a plain loop when it is synchronous, `await` in turn when it
+ * returns a promise. Each sample then costs what `n` calls cost a caller, and the harness's
+ * per-sample overhead (larger for async tasks) is spread over `n`; divide medians by `n`.
+ */
+export function batched(fn, n) {
+  if (n === 1) return fn;
+  const probe = fn();
+  if (probe instanceof Promise) {
+    probe.catch(() => {});
+    return async () => {
+      for (let i = 0; i < n; i++) await fn();
+    };
+  }
+  return () => {
+    for (let i = 0; i < n; i++) fn();
+  };
+}
+
+/**
+ * The ratio of `a`'s cost to `b`'s, measured in alternating rounds: each round times a batch of
+ * `n` calls of each (order swapped every round), and the answer is the median of the per-round
+ * ratios. Bursts of other work on a shared machine hit one round, both sides of it, rather than
+ * one side's whole measurement, so this holds where a ratio of two separate medians wobbles.
+ */
+export async function pairedRatio(a, b, n, rounds = 41) {
+  const time = async (fn) => {
+    const started = performance.now();
+    await fn();
+    return performance.now() - started;
+  };
+  const batchA = batched(a, n);
+  const batchB = batched(b, n);
+  // Warm both up before the first timed round.
+  for (let i = 0; i < 5; i++) {
+    await batchA();
+    await batchB();
+  }
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    let ta;
+    let tb;
+    if (round % 2 === 0) {
+      ta = await time(batchA);
+      tb = await time(batchB);
+    } else {
+      tb = await time(batchB);
+      ta = await time(batchA);
+    }
+    ratios.push(ta / tb);
+  }
+  ratios.sort((x, y) => x - y);
+  return ratios[rounds >> 1];
+}

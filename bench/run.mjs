@@ -115,8 +115,13 @@ What bounds the misses is discussed under each table below.
 Median time per delivery (tinybench, one process; ${quick ? "one pass of 5 ms" : "the lower median of two passes of 400 ms"} per task), realistic Stripe-like JSON
 (\`{ id, type, data: { object: { lines: [...] } }, created }\`) passed as a Buffer, as a raw-body reader hands it over
 (\`@octokit/webhooks-methods\` takes a string, so it gets the decoded text, decoded outside the timing).
+Each timed sample runs a batch of calls (64 up to 4 KiB, 8 at 64 KiB, 1 at 1 MiB; \`bench/common.mjs\`
+\`batched\`): synchronous verifiers in a plain loop, promise-returning ones awaited in turn, so each
+pays what it costs a caller (a promise and an \`await\` for the async ones) while tinybench's own
+per-sample cost, larger for async tasks (~1 µs), is spread over the batch.
 **Limit** = the timestamped scheme (\`x-vastai-*\`) verified by hand: \`createHmac\`, \`update(\\\`\${ts}.\\\`)\`,
-\`update(body bytes)\`, \`digest()\`, \`timingSafeEqual\` on the decoded hex, plus a strict timestamp check.
+\`update(body bytes)\`, \`digest()\`, \`timingSafeEqual\` on the decoded hex, plus a strict timestamp check;
+synchronous, returning a boolean.
 "× anchor" compares with the library users would pick for that scheme (standardwebhooks, stripe
 \`constructEvent\`, \`@octokit/webhooks-methods\`). "failure" is a wrong signature of the right length.
 
@@ -127,26 +132,28 @@ The raw Web Crypto row (cached \`CryptoKey\`, \`subtle.verify\` over the joined 
 
 ${verify.markdown}
 
-Notes (what bounds the verify misses; profiled with \`node --cpu-prof\` over 300,000 verifies at 256 B):
-- On the Node path @hooks/core is the limit plus a constant of about ${fmtUs(h["256 B|timestamped|@hooks/core, Node path"].ok - h["256 B|timestamped|hand-written node:crypto (limit)"].ok)} µs per call, so
-  the 1.15× target is missed at the small sizes (${sizes.map((s) => `${s} ${x(h[`${s}|timestamped|@hooks/core, Node path`].ok, h[`${s}|timestamped|@hooks/core, Node path`].limit)}×`).join(", ")})
-  and met where the HMAC dominates. In the profile the HMAC itself (node:crypto \`Hmac\`, \`update\`,
-  \`digest\`) is ~58% of the time; the rest is the async \`verifyDelivery\` and its promise (~10%),
-  garbage collection of the per-call objects (~7%), the hex decoder written in JavaScript (\`fromHex\`,
-  ~6%; \`Buffer.from(hex, "hex")\` would be ~0.3 µs but the core avoids node-only APIs outside the
-  backend), and the compare (~5%). A cached \`KeyObject\` instead of key bytes made no measurable
-  difference to \`createHmac\`.
-- The row "hand-written, async + throws an Error on failure" is the limit with verify()'s contract
-  (a promise; a thrown error, never a boolean): ${x(h["256 B|timestamped|hand-written, async + throws an Error on failure"].ok, h["256 B|timestamped|hand-written node:crypto (limit)"].ok)}× the limit at 256 B on success and
-  ${x(h["256 B|timestamped|hand-written, async + throws an Error on failure"].fail, h["256 B|timestamped|hand-written node:crypto (limit)"].fail)}× on failure. The failure path of every throwing API is bounded by building the Error
-  (its stack trace): @hooks/core's \`WebhookVerificationError\` pays it as standardwebhooks, svix and
-  stripe do; \`@octokit/webhooks-methods\` returns \`false\` instead (the boolean STYLE.md rules out).
+Notes (profiled with \`node --cpu-prof\` over 300,000 verifies at 256 B):
+- On the Node path @hooks/core is the limit plus a constant of about ${fmtUs(h["256 B|timestamped|@hooks/core, Node path"].ok - h["256 B|timestamped|hand-written node:crypto (limit)"].ok)} µs per call
+  (${sizes.map((s) => `${s} ${x(h[`${s}|timestamped|@hooks/core, Node path`].ok, h[`${s}|timestamped|@hooks/core, Node path`].limit)}×`).join(", ")}).
+  The HMAC itself (node:crypto \`Hmac\`, \`update\`, \`digest\`) is ~58% of a call at 256 B; the
+  constant is verify()'s contract: one promise and the caller's \`await\` (compare the row
+  "hand-written, async + throws an Error on failure", the limit behind the same contract:
+  ${x(h["256 B|timestamped|hand-written, async + throws an Error on failure"].ok, h["256 B|timestamped|hand-written node:crypto (limit)"].ok)}× at 256 B), the hex decoder
+  written in JavaScript (\`fromHex\`: faster here than \`Buffer.from(hex)\` plus the length check a
+  strict decoder needs), and the per-call objects. verify() settles its one promise from a
+  synchronous path on Node (no \`async\` function awaiting another), caches the one-key list per
+  secret, and skips the empty prefix of body-only schemes.
+- Refusals carry no stack trace (\`WebhookVerificationError\` is built with \`Error.stackTraceLimit = 0\`):
+  capturing one cost ~10 µs, several times the HMAC of a small body, on the path a flood of forged
+  deliveries takes. What is left on the failure path is the rejected promise (Node's rejection
+  tracking) against the limit's \`false\`.
 - The Web Crypto path is bounded by Web Crypto itself: \`subtle.sign\` is asynchronous and needs the
   prefix and body in one buffer (one copy of the body); compare it with the raw Web Crypto row.
 - GitHub's scheme signs the body alone, and \`@octokit/webhooks-methods\` is itself a thin
-  \`createHmac\` + \`timingSafeEqual\` on Node that returns a boolean, so it is the one anchor
-  @hooks/core does not beat at small sizes: the gap is the constant above, not the HMAC; from 64 KiB
-  up @hooks/core is faster because octokit hashes the decoded string (re-encoding it to UTF-8).
+  \`createHmac\` + \`timingSafeEqual\` on Node that returns a boolean (its HMAC over a short string is
+  cheaper than the limit's two \`update\` calls): where it is ahead at small sizes, the gap is the
+  constant above; from 64 KiB up @hooks/core is faster because octokit hashes the decoded string
+  (re-encoding it to UTF-8).
 
 ## HTTP
 

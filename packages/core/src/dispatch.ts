@@ -24,6 +24,8 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** What verification established: scheme, header id, timestamp. */
   readonly delivery: VerifiedDelivery;
+  /** In queue mode, the worker's run of the event: its number (1 = first) and how many are allowed. */
+  readonly job?: { readonly attempt: number; readonly maxAttempts: number } | undefined;
 }
 
 /** A pattern `on` accepts: an event type of the map, `prefix.*`, or `*`. */

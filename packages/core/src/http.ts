@@ -27,6 +27,10 @@ export type OutcomeCode =
   | "handler_timeout"
   /** The idempotency store did not answer; no handler ran: 503. */
   | "store_unavailable"
+  /** Queue mode: the event is stored in the queue and will be processed there: 202. */
+  | "queued"
+  /** Queue mode: the queue could not store the event; the claim was released for the retry: 503. */
+  | "queue_unavailable"
   /** Not a POST (fetch only): 405. */
   | "method_not_allowed"
   /** Verification failed: 400 for malformed requests, 401 for bad signatures and replays, 500 for server misconfiguration. */
@@ -71,6 +75,8 @@ const STATUS: Record<OutcomeCode, number> = {
   handler_failed: 500,
   handler_timeout: 500,
   store_unavailable: 503,
+  queued: 202,
+  queue_unavailable: 503,
   method_not_allowed: 405,
   missing_header: 400,
   malformed_header: 400,

@@ -15,6 +15,14 @@ export { MemoryStore, type MemoryStoreOptions } from "./idempotency/memory";
 export { type ClaimResult, type IdempotencyStore, StoreUnavailableError } from "./idempotency/port";
 export type { Key } from "./keys";
 export type { Payload } from "./payload";
+export { type DeadLetter, type EventProcessor, MemoryQueue, type MemoryQueueOptions } from "./queue/memory";
+export {
+  EventBusyError,
+  type EventQueue,
+  type JobContext,
+  type ProcessResult,
+  type QueuedEvent,
+} from "./queue/port";
 export { type Clock, createReceiver, type Delivery, type Receiver, type ReceiverOptions } from "./receiver";
 export { github } from "./schemes/github";
 export { schemes } from "./schemes/index";

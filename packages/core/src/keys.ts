@@ -30,10 +30,11 @@ export function utf8Key(secret: string): Key {
 }
 
 // Bounded so that per-tenant secrets cannot grow the cache without limit; oldest entry goes first.
+// Each entry is the one-key list keysFor hands out for a single secret, so the hot path allocates nothing.
 const MAX_CACHED_PER_SCHEME = 64;
-const cache = new WeakMap<Scheme, Map<string, Key>>();
+const cache = new WeakMap<Scheme, Map<string, readonly [Key]>>();
 
-function keyFor(scheme: Scheme, secret: unknown): Key {
+function keyFor(scheme: Scheme, secret: unknown): readonly [Key] {
   let keys = cache.get(scheme);
   if (!keys) {
     keys = new Map();
@@ -44,7 +45,7 @@ function keyFor(scheme: Scheme, secret: unknown): Key {
   if (typeof secret !== "string" || secret.trim() === "") {
     return fail("invalid_secret", "secret must be a non-blank string, or a non-empty array of them");
   }
-  key = (scheme.key ?? utf8Key)(secret);
+  key = Object.freeze([(scheme.key ?? utf8Key)(secret)] as const);
   if (keys.size >= MAX_CACHED_PER_SCHEME) keys.delete(keys.keys().next().value as string);
   keys.set(secret, key);
   return key;
@@ -54,11 +55,15 @@ function keyFor(scheme: Scheme, secret: unknown): Key {
  * Keys for one secret or a rotation list of them (any one may match), checked for `purpose`
  * up front so that a misconfiguration fails every call, not only the deliveries that reach it.
  */
-export function keysFor(scheme: Scheme, secret: string | readonly string[], purpose: "verify" | "sign"): Key[] {
+export function keysFor(
+  scheme: Scheme,
+  secret: string | readonly string[],
+  purpose: "verify" | "sign",
+): readonly Key[] {
   if (typeof secret !== "string" && (!Array.isArray(secret) || secret.length === 0)) {
     return fail("invalid_secret", "secret must be a non-blank string, or a non-empty array of them");
   }
-  const keys = typeof secret === "string" ? [keyFor(scheme, secret)] : secret.map((one) => keyFor(scheme, one));
+  const keys = typeof secret === "string" ? keyFor(scheme, secret) : secret.map((one) => keyFor(scheme, one)[0]);
   for (const key of keys) {
     if (key.type === (purpose === "verify" ? "private" : "public")) {
       return fail(

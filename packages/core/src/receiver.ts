@@ -16,6 +16,7 @@ import { MemoryStore } from "./idempotency/memory";
 import type { IdempotencyStore } from "./idempotency/port";
 import { keysFor } from "./keys";
 import { type Payload, rawBody } from "./payload";
+import { EventBusyError, type EventQueue, type JobContext, type ProcessResult, type QueuedEvent } from "./queue/port";
 import { type EventFields, field, isValidId, type Scheme } from "./schemes/scheme";
 import { tolerance, type VerifiedDelivery, verifyDelivery } from "./verify";
 
@@ -58,6 +59,12 @@ export interface ReceiverOptions {
   readonly onOutcome?: (outcome: Outcome) => void;
   /** The clock. Default: the real one. */
   readonly clock?: Clock;
+  /**
+   * Queue mode: hand each verified, claimed event to this queue and answer 202 once it is stored;
+   * a worker runs the handlers later through {@link Receiver.process}. Without it the handlers run
+   * before the answer.
+   */
+  readonly queue?: EventQueue;
 }
 
 /** A delivery as an adapter hands it over. */
@@ -76,6 +83,14 @@ export interface Receiver<M extends EventMap = EventMap> {
   receive(delivery: Delivery): Promise<HttpResponse>;
   /** Handles a Web `Request` (Next App Router, Hono, Bun, Deno, Workers). */
   fetch(request: Request): Promise<Response>;
+  /**
+   * Queue mode's worker side: runs the registered handlers for an event a queue hands back, at most
+   * once to completion across runs and processes (a claim in the store under the event's key), with
+   * the same context as in direct mode plus `ctx.job`. Resolves when the handlers completed now or
+   * before; throws the handler's error (the queue retries, then dead-letters),
+   * `EventBusyError` while another run holds the event, or the store's error.
+   */
+  process(event: QueuedEvent, job: JobContext): Promise<ProcessResult>;
   /** The body limit, for adapters that read the stream themselves. */
   readonly maxBodyBytes: number;
 }
@@ -104,6 +119,9 @@ class LeaseExpired extends Error {
   override readonly name = "LeaseExpired";
 }
 
+/** Run keys live beside event keys (`scheme:id`); ids never hold a comma, so the two never meet. */
+const RUN_SUFFIX = ",run";
+
 /**
  * Creates a receiver: verifies each delivery, runs its event's handlers exactly once across
  * retries and concurrent duplicates, and answers with the status that makes the sender do the
@@ -131,6 +149,9 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
   const now = () => clock.now();
   const store = options.store ?? new MemoryStore({ now });
   const readEvent = options.event ?? scheme.event ?? envelope;
+  const queue = options.queue;
+  if (queue !== undefined && typeof queue?.enqueue !== "function")
+    throw new TypeError("queue must have an enqueue method, e.g. new MemoryQueue()");
   const registry = createRegistry();
   const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -189,12 +210,13 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
 
     const key = `${scheme.name}:${id}`;
     let token: string;
+    let fingerprint: string;
     // The store's lease runs from the claim request, so ours does too: time spent waiting for the
     // claim's answer is time the handler no longer has.
     const claimedAt = clock.now();
     try {
       const digest = backend().sha256(body);
-      const fingerprint = toBase64(digest instanceof Uint8Array ? digest : await digest);
+      fingerprint = toBase64(digest instanceof Uint8Array ? digest : await digest);
       const claim = await store.claim({ key, fingerprint, leaseMs });
       if (claim.status === "completed") return end("duplicate");
       if (claim.status === "fingerprint_mismatch") return end("fingerprint_mismatch");
@@ -206,6 +228,32 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       return end("store_unavailable", { error });
     }
 
+    if (queue) {
+      const queued: QueuedEvent = {
+        key,
+        id,
+        type,
+        data: fields.data,
+        body: parsed,
+        attempt: fields.attempt,
+        delivery: verified,
+        fingerprint,
+        receivedAt: clock.now(),
+      };
+      try {
+        await queue.enqueue(queued);
+      } catch (error) {
+        // Nothing is acknowledged that is not stored: the sender's retry gets the event again.
+        await store.release({ key, token }).catch(() => false);
+        return end("queue_unavailable", { error });
+      }
+      // Stored: from now on the queue owns the event, and the sender's duplicates are duplicates.
+      // Not recorded (store down, lease lost) only means a duplicate would be handed off again,
+      // which the queue (one job per key) and the worker's own claim absorb.
+      const recorded = await store.complete({ key, token, retentionMs }).catch(() => false);
+      return end("queued", { recorded });
+    }
+
     const leaseLeftMs = claimedAt + leaseMs - clock.now();
     if (leaseLeftMs <= 0) {
       await store.release({ key, token }).catch(() => false);
@@ -214,36 +262,12 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       });
     }
     const event: WebhookEvent = { id, type, data: fields.data, body: parsed };
-    const controller = new AbortController();
-    const context: HandlerContext = {
-      id,
-      type,
-      attempt: fields.attempt,
-      signal: controller.signal,
-      delivery: verified,
-    };
-    const handlerStarted = performance.now();
-    let cancelTimer = () => {};
-    const expired = new Promise<{ error: unknown }>((resolve) => {
-      cancelTimer = clock.setTimeout(() => {
-        const error = new LeaseExpired(`the handler for ${type} ${id} ran past its ${leaseMs / 1000} s lease`);
-        controller.abort(error);
-        resolve({ error });
-      }, leaseLeftMs);
-    });
-    const ran = (async () => {
-      for (const handler of handlers) {
-        // After a timeout the answer is out and the event released: start nothing more.
-        controller.signal.throwIfAborted();
-        await handler(event, context);
-      }
-    })().then(
-      () => undefined,
-      (error: unknown) => ({ error }),
+    const { failure, handlerMs } = await run(
+      handlers,
+      event,
+      { attempt: fields.attempt, delivery: verified },
+      leaseLeftMs,
     );
-    const failure = await Promise.race([ran, expired]);
-    cancelTimer();
-    const handlerMs = performance.now() - handlerStarted;
 
     if (failure) {
       // Give the event up so the sender's retry runs it again (after a timeout the lease has
@@ -263,6 +287,101 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     }
   }
 
+  /**
+   * Runs the handlers in order under a lease of `leaseLeftMs`: past it (or when `outer` aborts) the
+   * handlers' signal aborts and the run ends with that reason, even if a handler ignores the signal.
+   */
+  async function run(
+    handlers: readonly ((event: WebhookEvent, context: HandlerContext) => unknown)[],
+    event: WebhookEvent,
+    extra: Pick<HandlerContext, "attempt" | "delivery" | "job">,
+    leaseLeftMs: number,
+    outer?: AbortSignal,
+  ): Promise<{ failure: { error: unknown } | undefined; handlerMs: number }> {
+    const { id, type } = event;
+    const controller = new AbortController();
+    const context: HandlerContext = { id, type, signal: controller.signal, ...extra };
+    const handlerStarted = performance.now();
+    let cancelTimer = () => {};
+    let stopFollowing = () => {};
+    const expired = new Promise<{ error: unknown }>((resolve) => {
+      cancelTimer = clock.setTimeout(() => {
+        const error = new LeaseExpired(`the handler for ${type} ${id} ran past its ${leaseMs / 1000} s lease`);
+        controller.abort(error);
+        resolve({ error });
+      }, leaseLeftMs);
+      if (outer) {
+        const stop = () => {
+          controller.abort(outer.reason);
+          resolve({ error: outer.reason });
+        };
+        if (outer.aborted) stop();
+        outer.addEventListener("abort", stop, { once: true });
+        stopFollowing = () => outer.removeEventListener("abort", stop);
+      }
+    });
+    const ran = (async () => {
+      for (const handler of handlers) {
+        // After a timeout the answer is out and the event released: start nothing more.
+        controller.signal.throwIfAborted();
+        await handler(event, context);
+      }
+    })().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const failure = await Promise.race([ran, expired]);
+    cancelTimer();
+    stopFollowing();
+    return { failure, handlerMs: performance.now() - handlerStarted };
+  }
+
+  async function process(queued: QueuedEvent, job: JobContext): Promise<ProcessResult> {
+    const { key, id, type, fingerprint } = queued ?? {};
+    if (
+      typeof key !== "string" ||
+      typeof id !== "string" ||
+      typeof type !== "string" ||
+      typeof fingerprint !== "string"
+    )
+      throw new TypeError("process() takes the event a receiver enqueued: { key, id, type, fingerprint, … }");
+    const handlers = registry.match(type);
+    if (handlers.length === 0) return "unhandled";
+    const runKey = key + RUN_SUFFIX;
+    const claimedAt = clock.now();
+    const claim = await store.claim({ key: runKey, fingerprint, leaseMs });
+    if (claim.status === "completed") return "duplicate";
+    if (claim.status === "in_progress") {
+      throw new EventBusyError(
+        `another run of ${type} ${id} holds it for ${claim.retryAfterMs} ms`,
+        claim.retryAfterMs,
+      );
+    }
+    if (claim.status === "fingerprint_mismatch") {
+      throw new Error(`${type} ${id} was run before with a different body: not run again`);
+    }
+    const { token } = claim;
+    const event: WebhookEvent = { id, type, data: queued.data, body: queued.body };
+    const { failure } = await run(
+      handlers,
+      event,
+      {
+        attempt: queued.attempt,
+        delivery: queued.delivery,
+        job: { attempt: job.attempt, maxAttempts: job.maxAttempts },
+      },
+      claimedAt + leaseMs - clock.now(),
+      job.signal,
+    );
+    if (failure) {
+      await store.release({ key: runKey, token }).catch(() => false);
+      throw failure.error;
+    }
+    // The effects happened: the run succeeded even if the store cannot record it.
+    await store.complete({ key: runKey, token, retentionMs }).catch(() => false);
+    return "processed";
+  }
+
   const receiver: Receiver<M> = {
     maxBodyBytes,
     on(pattern, handler) {
@@ -270,6 +389,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       return receiver;
     },
     receive: (delivery) => handle(delivery, performance.now()),
+    process,
     async fetch(request) {
       const started = performance.now();
       // A body stream that fails (the sender went away) is verified as the empty body it delivered.

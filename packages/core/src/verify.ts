@@ -62,35 +62,43 @@ export function tolerance(value: number | undefined): number {
  *   payload: await request.arrayBuffer(),
  * });
  */
-export async function verify(options: VerifyOptions): Promise<VerifiedDelivery> {
-  const body = rawBody(options.payload);
-  const toleranceSeconds = tolerance(options.toleranceSeconds);
-  const keys = keysFor(options.scheme, options.secret, "verify");
-  return verifyDelivery(
-    options.scheme,
-    keys,
-    headerReader(options.headers),
-    body,
-    toleranceSeconds,
-    options.now ?? Date.now,
-  );
+export function verify(options: VerifyOptions): Promise<VerifiedDelivery> {
+  // One promise, settled from a synchronous path wherever the runtime allows (Node, HMAC keys):
+  // an async function around an async helper would cost two promises and three extra ticks.
+  try {
+    const body = rawBody(options.payload);
+    const toleranceSeconds = tolerance(options.toleranceSeconds);
+    const keys = keysFor(options.scheme, options.secret, "verify");
+    const result = verifyDelivery(
+      options.scheme,
+      keys,
+      headerReader(options.headers),
+      body,
+      toleranceSeconds,
+      options.now ?? Date.now,
+    );
+    return result instanceof Promise ? result : Promise.resolve(result);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
  * verify() after its options were checked: the receiver checks them once and calls this per
- * delivery.
+ * delivery. Synchronous (returns the delivery or throws) when every step is: HMAC keys on the
+ * Node backend; otherwise a promise.
  * @internal
  */
-export async function verifyDelivery(
+export function verifyDelivery(
   scheme: Scheme,
   keys: readonly Key[],
   header: HeaderReader,
   body: Body,
   toleranceSeconds: number,
   now: () => number,
-): Promise<VerifiedDelivery> {
+): VerifiedDelivery | Promise<VerifiedDelivery> {
   const parts = scheme.parse(header);
-  const { timestamp, signatures, asymmetricSignatures } = parts;
+  const { timestamp, signatures } = parts;
   if (timestamp !== undefined) {
     // A custom scheme's parse could hand over NaN, which would pass every comparison.
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
@@ -101,21 +109,47 @@ export async function verifyDelivery(
     checkWindow(timestamp, toleranceSeconds, nowMs);
   }
 
+  const message: Message = { prefix: scheme.prefix(parts), body };
+  for (const key of keys) if (key.type !== "hmac") return verifyAsync(scheme, keys, parts, message, 0);
+  const crypto = backend();
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key.type !== "hmac" || signatures.length === 0) continue;
+    const mac = crypto.hmac(key.bytes, message);
+    if (!(mac instanceof Uint8Array)) return verifyAsync(scheme, keys, parts, message, k);
+    for (const signature of signatures) if (crypto.equal(mac, signature)) return verified(scheme, parts);
+  }
+  return mismatch();
+}
+
+/** The rest of verifyDelivery from key `from` on, for public keys and Web Crypto. */
+async function verifyAsync(
+  scheme: Scheme,
+  keys: readonly Key[],
+  parts: SignedParts,
+  message: Message,
+  from: number,
+): Promise<VerifiedDelivery> {
   // An invalid public key fails every delivery, not only those its turn in the loop would reach.
   for (const key of keys) if (key.type === "public") await key.ready;
-  const message: Message = { prefix: scheme.prefix(parts), body };
+  const { signatures, asymmetricSignatures } = parts;
   const crypto = backend();
-  for (const key of keys) {
+  for (let k = from; k < keys.length; k++) {
+    const key = keys[k]!;
     if (key.type === "hmac") {
-      const result = signatures.length > 0 ? crypto.hmac(key.bytes, message) : undefined;
-      const mac = result instanceof Uint8Array || result === undefined ? result : await result;
-      for (const signature of signatures) if (crypto.equal(mac!, signature)) return verified(scheme, parts);
+      if (signatures.length === 0) continue;
+      const mac = await crypto.hmac(key.bytes, message);
+      for (const signature of signatures) if (crypto.equal(mac, signature)) return verified(scheme, parts);
     } else if (key.type === "public") {
       for (const signature of asymmetricSignatures ?? []) {
         if (await key.verify(messageBytes(message), signature)) return verified(scheme, parts);
       }
     }
   }
+  return mismatch();
+}
+
+function mismatch(): never {
   return fail(
     "signature_mismatch",
     "signature matches no secret: check the secret, and verify the raw body before any parser",

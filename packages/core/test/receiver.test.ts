@@ -280,6 +280,8 @@ describe("answers", () => {
       "handler_failed",
       "handler_timeout",
       "store_unavailable",
+      "queued",
+      "queue_unavailable",
       "method_not_allowed",
       "missing_header",
       "malformed_header",

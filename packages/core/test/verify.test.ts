@@ -239,6 +239,22 @@ describe("secrets", () => {
   });
 });
 
+describe("the cost of a refusal", () => {
+  test("refusals carry no stack trace (its capture costs more than the HMAC) and leave Error.stackTraceLimit as it was", async () => {
+    const before = Error.stackTraceLimit;
+    const good = await sign({ scheme: vastai, secret: "k", payload: "x", timestamp: NOW });
+    const forged = { ...good, "x-vastai-signature": "0".repeat(64) };
+    const error = await failure(verify({ scheme: vastai, secret: "k", headers: forged, payload: "x", now }));
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    expect(error.code).toBe("signature_mismatch");
+    expect(String(error.stack)).toMatch(/^WebhookVerificationError: signature matches no secret/);
+    expect(String(error.stack)).not.toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(before);
+    // Other errors keep their stacks.
+    expect(String(new Error("other").stack)).toMatch(/\n\s+at /);
+  });
+});
+
 describe("timestamps and the window", () => {
   test("errors say how far off the timestamp is and point at the server clock", async () => {
     const old = await sign({ scheme: vastai, secret: "k", payload: "x", timestamp: NOW - 412 });

@@ -71,8 +71,13 @@ function nodeBackend(): CryptoBackend | undefined {
   if (typeof node?.createHmac !== "function") return undefined;
   return {
     name: "node",
-    // update() twice instead of hashing `prefix + body`: no copy of a large body.
-    hmac: (key, { prefix, body }) => node.createHmac("sha256", key).update(prefix).update(body).digest(),
+    // update() twice instead of hashing `prefix + body`: no copy of a large body; body-only
+    // schemes (GitHub, Shopify) skip the empty prefix's call into native code.
+    hmac(key, { prefix, body }) {
+      const mac = node.createHmac("sha256", key);
+      if (prefix !== "") mac.update(prefix);
+      return mac.update(body).digest();
+    },
     equal: (a, b) => a.length === b.length && node.timingSafeEqual(a, b),
     sha256: (body) => node.createHash("sha256").update(body).digest(),
   };

@@ -1,0 +1,177 @@
+// MemoryQueue: the embedded queue for development and tests. Not durable: a restart loses it.
+import { EventBusyError, type EventQueue, type JobContext, type ProcessResult, type QueuedEvent } from "./port";
+
+/** Options of {@link MemoryQueue}. */
+export interface MemoryQueueOptions {
+  /** Runs per event before it is dead-lettered. Default 5. */
+  readonly attempts?: number;
+  /** Delay before the second run; each later one doubles it. Default 1000 ms. */
+  readonly backoffMs?: number;
+  /** Events run at once by `work`. Default 1. */
+  readonly concurrency?: number;
+}
+
+/** An event whose every run failed, with the last error. */
+export interface DeadLetter {
+  readonly event: QueuedEvent;
+  /** The last run's error. */
+  readonly error: unknown;
+  readonly attempts: number;
+  /** When the last run failed, in milliseconds since the epoch. */
+  readonly failedAt: number;
+}
+
+/** What `work` needs: a receiver, or anything that runs one event. */
+export interface EventProcessor {
+  process(event: QueuedEvent, job: JobContext): Promise<ProcessResult>;
+}
+
+interface Job {
+  readonly event: QueuedEvent;
+  attempts: number;
+}
+
+function whole(name: string, value: number | undefined, fallback: number, min: number): number {
+  const checked = value ?? fallback;
+  if (!Number.isSafeInteger(checked) || checked < min)
+    throw new RangeError(`${name} must be a whole number, ${min} or more`);
+  return checked;
+}
+
+/**
+ * An in-process queue: the receiver answers 202 as soon as the event is in this process's memory,
+ * and `work` runs it here with retries and exponential backoff, dead-lettering it after
+ * `attempts` failed runs. **Not durable**: events waiting or running are lost when the process
+ * exits, after the sender was told 202. Use it in development and tests; in production use a
+ * durable queue (`@hooks/bullmq`), or no queue at all.
+ *
+ * @example
+ * const queue = new MemoryQueue({ attempts: 3 });
+ * const receiver = createReceiver({ scheme, secret, queue });
+ * const worker = queue.work(receiver);
+ * // on shutdown: await worker.close();
+ */
+export class MemoryQueue implements EventQueue {
+  readonly #attempts: number;
+  readonly #backoffMs: number;
+  readonly #concurrency: number;
+  readonly #jobs = new Map<string, Job>();
+  readonly #ready: Job[] = [];
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #dead = new Map<string, DeadLetter>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #controller = new AbortController();
+  #processor: EventProcessor | undefined;
+  #closed = false;
+
+  constructor(options: MemoryQueueOptions = {}) {
+    this.#attempts = whole("attempts", options.attempts, 5, 1);
+    this.#backoffMs = whole("backoffMs", options.backoffMs, 1000, 0);
+    this.#concurrency = whole("concurrency", options.concurrency, 1, 1);
+  }
+
+  /** Events waiting, delayed for a retry, or running. */
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  async enqueue(event: QueuedEvent): Promise<void> {
+    if (this.#closed) throw new Error("MemoryQueue is closed");
+    if (this.#jobs.has(event.key) || this.#dead.has(event.key)) return;
+    // A structured copy, as a real queue would store: handlers cannot change what a retry sees.
+    const job: Job = { event: structuredClone(event), attempts: 0 };
+    this.#jobs.set(event.key, job);
+    this.#ready.push(job);
+    this.#pump();
+  }
+
+  /** Starts running events with `processor` (a receiver). One processor per queue. */
+  work(processor: EventProcessor): { close(): Promise<void> } {
+    if (this.#processor) throw new Error("MemoryQueue already has a worker");
+    this.#processor = processor;
+    this.#pump();
+    return { close: () => this.close() };
+  }
+
+  /** The dead-lettered events, oldest first. */
+  deadLetters(): DeadLetter[] {
+    return [...this.#dead.values()];
+  }
+
+  /** Puts a dead-lettered event (by key) back for a fresh set of attempts; false if there is none. */
+  redrive(key: string): boolean {
+    const dead = this.#dead.get(key);
+    if (!dead || this.#closed) return false;
+    this.#dead.delete(key);
+    const job: Job = { event: dead.event, attempts: 0 };
+    this.#jobs.set(key, job);
+    this.#ready.push(job);
+    this.#pump();
+    return true;
+  }
+
+  /**
+   * Stops taking events and waits for the running ones; events still waiting are dropped (this
+   * queue is not durable). Running handlers see their signal abort only if they outlive `timeoutMs`.
+   */
+  async close({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#ready.length = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#controller.abort(new Error("MemoryQueue closed while the handler was running"));
+        resolve();
+      }, timeoutMs);
+    });
+    await Promise.race([Promise.all(this.#running), late]);
+    await Promise.all(this.#running);
+    clearTimeout(timer);
+  }
+
+  #pump(): void {
+    const processor = this.#processor;
+    if (!processor || this.#closed) return;
+    while (this.#running.size < this.#concurrency && this.#ready.length > 0) {
+      const job = this.#ready.shift()!;
+      const run: Promise<void> = this.#run(processor, job).finally(() => {
+        this.#running.delete(run);
+        this.#pump();
+      });
+      this.#running.add(run);
+    }
+  }
+
+  async #run(processor: EventProcessor, job: Job): Promise<void> {
+    job.attempts++;
+    try {
+      await processor.process(job.event, {
+        attempt: job.attempts,
+        maxAttempts: this.#attempts,
+        signal: this.#controller.signal,
+      });
+      this.#jobs.delete(job.event.key);
+    } catch (error) {
+      if (this.#closed) return;
+      // Another run holds the event (a second process's queue): wait for its lease, not a turn.
+      const busy = error instanceof EventBusyError;
+      if (busy) job.attempts--;
+      else if (job.attempts >= this.#attempts) {
+        this.#jobs.delete(job.event.key);
+        this.#dead.set(job.event.key, { event: job.event, error, attempts: job.attempts, failedAt: Date.now() });
+        return;
+      }
+      const timer = setTimeout(
+        () => {
+          this.#timers.delete(timer);
+          this.#ready.push(job);
+          this.#pump();
+        },
+        busy ? error.retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1),
+      );
+      this.#timers.add(timer);
+    }
+  }
+}
