@@ -22,7 +22,7 @@ interface Report {
 }
 
 // 8 schemes × round trip + tamper (+ stale for the 6 timestamped ones), 3 vectors × 2, Ed25519 × 2, the receiver.
-const EXPECTED_CHECKS = 31;
+const EXPECTED_CHECKS = 32;
 
 beforeAll(() => {
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run pnpm build first`);

@@ -1,5 +1,5 @@
 // Runtime-neutral check of the built core (Web APIs only): prints one JSON report, exits non-zero on failure.
-import { createReceiver, schemes, sign, verify } from "../../dist/index.js";
+import { createReceiver, MemoryQueue, schemes, sign, verify } from "../../dist/index.js";
 
 const NOW_SECONDS = 1_700_000_000;
 const at = (seconds) => () => seconds * 1000;
@@ -199,9 +199,45 @@ async function checkReceiver() {
   });
 }
 
+/** Queue mode: 202 at once, the in-process worker runs the handler once, retries once, then dead-letters. */
+async function checkQueue() {
+  const queue = new MemoryQueue({ attempts: 2, backoffMs: 1 });
+  const receiver = createReceiver({ scheme: schemes.vastai, secret: "queue secret", queue });
+  const runs = [];
+  receiver.on("instance.*", (event, context) => {
+    runs.push(`${event.id}:${context.job.attempt}`);
+    if (event.data.fail) throw new Error("always fails");
+  });
+  const worker = queue.work(receiver);
+  const answers = [];
+  for (const [id, fail] of [
+    ["evt_queued", false],
+    ["evt_queued", false],
+    ["evt_dead", true],
+  ]) {
+    const body = JSON.stringify({ id, type: "instance.ready", data: { fail }, created: NOW_SECONDS });
+    const headers = await sign({ scheme: schemes.vastai, secret: "queue secret", payload: body });
+    const response = await receiver.fetch(new Request("http://127.0.0.1/hooks", { method: "POST", headers, body }));
+    answers.push(`${response.status} ${(await response.json()).code}`);
+  }
+  for (let i = 0; i < 200 && (queue.size > 0 || queue.deadLetters().length === 0); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await worker.close();
+  await check("queue mode answers 202, runs each event once, retries and dead-letters", () => {
+    const expected = "202 queued,200 duplicate,202 queued";
+    if (answers.join(",") !== expected) return `answers ${answers.join(",")}, expected ${expected}`;
+    const ran = runs.sort().join(",");
+    if (ran !== "evt_dead:1,evt_dead:2,evt_queued:1") return `handlers ran ${ran}`;
+    const dead = queue.deadLetters().map((letter) => `${letter.event.id}:${letter.attempts}:${letter.error.message}`);
+    if (dead.join(",") !== "evt_dead:2:always fails") return `dead letters ${dead.join(",")}`;
+  });
+}
+
 async function main() {
   await checkSchemes();
   await checkReceiver();
+  await checkQueue();
   await checkVectors();
   const ed25519 = await checkEd25519();
   const cryptoPath = await observeCryptoPath();
