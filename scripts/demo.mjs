@@ -12,9 +12,18 @@ const secret = "demo-secret-not-for-production";
 const scheme = schemes.vastai;
 const maxBodyBytes = 64 * 1024;
 let failNext = false;
+let reportServiceDown = true;
+const SLOW_MS = 1500;
 
 // The example's handler does "some real work"; the demo makes it fail once to show the retry.
-const { app, handled, store, close } = await createApp({
+// The queue-mode route's handler takes SLOW_MS, longer than some senders wait, and fails for events
+// marked `broken` while the "report service" is down, to show retries ending in a dead letter.
+const { app, handled, queue, store, close } = await createApp({
+  slowWork: async (event) => {
+    await new Promise((resolve) => setTimeout(resolve, event.data.broken ? 5 : SLOW_MS));
+    if (event.data.broken && reportServiceDown) throw new Error("the report service refuses it");
+  },
+  queueOptions: { attempts: 3, backoffMs: 50 },
   secret,
   maxBodyBytes,
   work: async () => {
@@ -38,8 +47,8 @@ const signed = async (body, options = {}) => ({
   body,
   headers: await sign({ scheme, secret, payload: body, timestamp: now, ...options }),
 });
-const post = async ({ body, headers }) => {
-  const response = await fetch(url, {
+const post = async ({ body, headers }, to = url) => {
+  const response = await fetch(to, {
     method: "POST",
     headers: { ...headers, "content-type": "application/json" },
     body,
@@ -94,6 +103,51 @@ await one(
   "tampered body",
   { ...(await signed(event("evt_7"))), body: event("evt_7", "instance.ready", { gpu: "free" }) },
   "401 signature_mismatch",
+);
+
+// Queue mode: a handler slower than the sender waits is answered 202 as soon as it is queued.
+const slowUrl = `${url}/slow`;
+const slow = await signed(event("evt_8", "report.requested", { pages: 40 }));
+const slowStarted = performance.now();
+const queued = await post(slow, slowUrl);
+const answeredMs = Math.round(performance.now() - slowStarted);
+record(
+  `queue mode: ${SLOW_MS} ms handler`,
+  "202 queued",
+  `${queued.status} ${queued.code}`,
+  `answered in ${answeredMs} ms`,
+);
+const retried = await post(slow, slowUrl);
+record("queue mode: the sender retries it", "200 duplicate", `${retried.status} ${retried.code}`);
+const until = async (check) => {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+await until(() => handled.has(`evt_8_${run}`));
+record(
+  "queue mode: the worker ran it",
+  "handler ran once",
+  handled.get(`evt_8_${run}`) === 1 ? "handler ran once" : `ran ${handled.get(`evt_8_${run}`) ?? 0}×`,
+  `after ${Math.round(performance.now() - slowStarted)} ms`,
+);
+const broken = await signed(event("evt_9", "report.requested", { broken: true }));
+await post(broken, slowUrl);
+await until(() => queue.deadLetters().length > 0);
+const [dead] = queue.deadLetters();
+record(
+  "queue mode: a handler that keeps failing",
+  "dead-lettered after 3 attempts",
+  dead ? `dead-lettered after ${dead.attempts} attempts` : "not dead-lettered",
+  dead ? `${dead.error.message}` : "",
+);
+if (dead) {
+  reportServiceDown = false; // the report service is back: re-drive the dead letter
+  queue.redrive(dead.event.key);
+  await until(() => handled.has(`evt_9_${run}`));
+}
+record(
+  "queue mode: re-driven after the fix",
+  "handler ran once",
+  handled.get(`evt_9_${run}`) === 1 ? "handler ran once" : `ran ${handled.get(`evt_9_${run}`) ?? 0}×`,
 );
 
 // Then the audit, exactly as a user runs it against their own endpoint: the built `hooks` command

@@ -1,5 +1,6 @@
-// The example Express app: a vastai-signed webhook route on the in-memory store, or on Redis when REDIS_URL is set.
-import { createReceiver, MemoryStore, schemes } from "@hooks/core";
+// The example Express app: a vastai-signed webhook route on the in-memory store, or on Redis when
+// REDIS_URL is set, and a second route in queue mode for slow handlers (in-process MemoryQueue).
+import { createReceiver, MemoryQueue, MemoryStore, schemes } from "@hooks/core";
 import { webhooks } from "@hooks/express";
 import express from "express";
 
@@ -12,6 +13,8 @@ export async function createApp({
   redisUrl = process.env.REDIS_URL,
   maxBodyBytes = 64 * 1024,
   work = async () => {},
+  slowWork = async () => new Promise((resolve) => setTimeout(resolve, 1500)),
+  queueOptions = { attempts: 3, backoffMs: 1000 },
 } = {}) {
   let store = new MemoryStore();
   let quit = async () => {};
@@ -30,9 +33,28 @@ export async function createApp({
     handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
   });
 
+  // Queue mode: /webhooks/slow answers 202 once the event is queued, and a worker in this process
+  // runs the slow handler with retries. MemoryQueue is for development (not durable): in
+  // production use @hooks/bullmq and run workers as separate processes.
+  const queue = new MemoryQueue({ concurrency: 4, ...queueOptions });
+  const slowReceiver = createReceiver({ scheme: schemes.vastai, secret, store, maxBodyBytes, queue });
+  slowReceiver.on("report.*", async (event, { signal }) => {
+    await slowWork(event, { signal });
+    handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
+  });
+  const worker = queue.work(slowReceiver);
+
   const app = express();
   app.post("/webhooks", webhooks(receiver)); // before any body parser: it needs the raw bytes
+  app.post("/webhooks/slow", webhooks(slowReceiver));
   app.use(express.json());
   app.get("/handled", (_req, res) => res.json(Object.fromEntries(handled)));
-  return { app, handled, store: redisUrl ? "redis" : "memory", close: quit };
+  app.get("/dead-letters", (_req, res) =>
+    res.json(queue.deadLetters().map(({ event, attempts, error }) => ({ id: event.id, attempts, error: `${error}` }))),
+  );
+  const close = async () => {
+    await worker.close({ timeoutMs: 5000 });
+    await quit();
+  };
+  return { app, handled, queue, store: redisUrl ? "redis" : "memory", close };
 }

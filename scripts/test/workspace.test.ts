@@ -57,6 +57,15 @@ describe("README's main job", () => {
     expect(run.stdout).toMatch(/handler fails\s+500 handler_failed\s+500 handler_failed\s+ok/);
     expect(run.stdout).toMatch(/the sender's retry\s+200 processed\s+200 processed\s+ok/);
     expect(run.stdout).toMatch(/tampered body\s+401 signature_mismatch\s+401 signature_mismatch\s+ok/);
+    // Queue mode: answered 202 while the 1.5 s handler still runs, then run once, dead letter, re-drive.
+    expect(run.stdout).toMatch(/queue mode: 1500 ms handler\s+202 queued\s+202 queued\s+ok\s+answered in \d+ ms/);
+    const answeredMs = Number(/answered in (\d+) ms/.exec(run.stdout)?.[1]);
+    expect(answeredMs).toBeLessThan(1500);
+    expect(run.stdout).toMatch(/queue mode: the worker ran it\s+handler ran once\s+handler ran once\s+ok/);
+    expect(run.stdout).toMatch(
+      /queue mode: a handler that keeps failing\s+dead-lettered after 3 attempts\s+dead-lettered after 3 attempts\s+ok/,
+    );
+    expect(run.stdout).toMatch(/queue mode: re-driven after the fix\s+handler ran once\s+handler ran once\s+ok/);
     // The audit's rows come from the built `hooks audit` run against the same receiver.
     expect(run.stdout).toMatch(/audit: non-numeric timestamp\s+refused\s+refused\s+ok\s+400 invalid_timestamp/);
     expect(run.stdout).toMatch(
