@@ -1,12 +1,2 @@
-// Builds the adapter to ESM + CJS with declarations; the framework and @hooks/core stay external.
-import { defineConfig } from "tsup";
-
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "es2022",
-  platform: "node",
-});
+// The shared build of single-entry Node packages: ESM + CJS with declarations, dependencies external.
+export { default } from "../../tsup.shared";

@@ -1,28 +1,15 @@
-// Shared by the @hooks/bullmq tests: signed deliveries, an HTTP receiver on 127.0.0.1, polling.
+// Shared by the @hooks/bullmq tests: signed deliveries (as the @hooks/redis tests sign them), an
+// HTTP receiver on 127.0.0.1, polling.
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Receiver, schemes, sign } from "@hooks/core";
+import type { Receiver } from "@hooks/core";
 
-export const SECRET = "bullmq-test-secret";
+export { delivery, post, SECRET } from "../../redis/test/delivery";
 export const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const connection = { url: redisUrl, maxRetriesPerRequest: null };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A signed `resource.created` delivery of event `id`. */
-export async function delivery(id: string, data: Record<string, unknown> = {}) {
-  const body = JSON.stringify({ id, type: "resource.created", data, created: 1 });
-  const signed = await sign({ scheme: schemes.vastai, secret: SECRET, payload: body });
-  return { body, headers: { "content-type": "application/json", ...signed } };
-}
-
-/** Posts a delivery; answers the status and the core's outcome code. */
-export async function post(url: string, d: { body: string; headers: Record<string, string> }) {
-  const response = await fetch(url, { method: "POST", headers: d.headers, body: d.body });
-  const { code } = (await response.json()) as { code: string };
-  return { status: response.status, code };
-}
 
 /** A bare node:http server handing every request to `receiver.receive`, on 127.0.0.1 port 0. */
 export async function serve(receiver: Receiver): Promise<{ url: string; server: Server }> {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The `hooks` command: parses arguments with node:util, runs sign / send / audit, prints one-line errors.
+// The `hooks` command: parses arguments with node:util, runs sign / send / audit / dead-letters, prints one-line errors.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { audit } from "./audit";
+import { deadLettersCommand } from "./dead-letters";
 import { post } from "./http";
 import { envelope, profileNames, profileOf, signed, UsageError } from "./profiles";
 import { table } from "./table";
@@ -14,12 +15,13 @@ const COMMON = `  --scheme <name>     ${SCHEMES}
   --help              this text`;
 
 const HELP: Record<string, string> = {
-  main: `hooks: sign webhook deliveries, send them, and audit a receiver.
+  main: `hooks: sign webhook deliveries, send them, audit a receiver, and re-drive dead letters.
 
 usage:
   hooks sign  --scheme <name> [--data JSON | --file F] [--url U]
   hooks send  <type> --url <u> --scheme <name> [--data JSON] [--id ID] [--repeat N] [--concurrency C]
   hooks audit --url <u> --scheme <name> [--type T] [--max-body-bytes B] [--timeout-ms MS]
+  hooks dead-letters --redis-url <url> [--queue <name>] [--prefix <p>] [--redrive <key> | --redrive-all]
 
 Run \`hooks <command> --help\` for details. The secret comes from --secret or HOOKS_SECRET.`,
   sign: `hooks sign: print the headers that sign a body, and a ready curl line.
@@ -53,6 +55,20 @@ ${COMMON}
 
 Every attack must be refused with a 4xx, never a 5xx or a hang; the valid delivery must be accepted.
 Exits 1 when any case failed. Each case is explained in the @hooks/cli README.`,
+  "dead-letters": `hooks dead-letters: list the dead letters of a @hooks/bullmq queue, and re-drive them.
+
+usage: hooks dead-letters --redis-url <url> [--queue <name>] [--prefix <p>] [--redrive <key> | --redrive-all]
+  --redis-url <url>   the queue's Redis, e.g. redis://127.0.0.1:6379 (default: REDIS_URL)
+  --queue <name>      the BullMQ queue name (default hooks-events)
+  --prefix <p>        BullMQ's key prefix, if the queue was given one (default bull)
+  --redrive <key>     put one dead letter back for a fresh set of attempts: its event key, e.g. stripe:evt_1
+  --redrive-all       put every dead letter back
+  --timeout-ms MS     how long Redis may take to answer (default 10000)
+  --json              machine-readable output
+  --help              this text
+
+Without --redrive or --redrive-all, lists the newest 100 dead letters. Needs @hooks/bullmq and bullmq
+installed next to @hooks/cli. Exits 1 when Redis does not answer or there is no such dead letter.`,
 };
 
 const OPTIONS = {
@@ -70,6 +86,11 @@ const OPTIONS = {
   type: { type: "string" },
   "max-body-bytes": { type: "string" },
   "timeout-ms": { type: "string" },
+  "redis-url": { type: "string" },
+  queue: { type: "string" },
+  prefix: { type: "string" },
+  redrive: { type: "string" },
+  "redrive-all": { type: "boolean" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -215,6 +236,27 @@ async function auditCommand(values: Values): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
+async function deadLetters(values: Values): Promise<number> {
+  const redisUrl = values["redis-url"] ?? process.env.REDIS_URL;
+  if (!redisUrl) throw new UsageError("no Redis: pass --redis-url redis://… or set REDIS_URL");
+  // The value is not echoed: it may hold a password.
+  if (!/^rediss?:\/\/./.test(redisUrl)) throw new UsageError("--redis-url must start with redis:// or rediss://");
+  const queue = values.queue ?? "hooks-events";
+  if (queue === "" || queue.includes(":")) throw new UsageError(`--queue must be a name without ':', not "${queue}"`);
+  if (values.redrive !== undefined && values["redrive-all"])
+    throw new UsageError("pass --redrive <key> or --redrive-all, not both");
+  if (values.redrive === "") throw new UsageError("--redrive needs an event key, e.g. --redrive stripe:evt_1");
+  return deadLettersCommand({
+    redisUrl,
+    queue,
+    prefix: values.prefix,
+    timeoutMs: positiveInteger(values["timeout-ms"], "timeout-ms", 10_000),
+    json: values.json === true,
+    redrive: values.redrive,
+    redriveAll: values["redrive-all"] === true,
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -222,7 +264,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (!(command in HELP) || command === "main")
-    throw new UsageError(`unknown command "${command}": use sign, send or audit`);
+    throw new UsageError(`unknown command "${command}": use sign, send, audit or dead-letters`);
   let parsed: { values: Values; positionals: string[] };
   try {
     parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
@@ -235,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "sign") return signCommand(parsed.values);
   if (command === "send") return sendCommand(parsed.values, parsed.positionals);
+  if (command === "dead-letters") return deadLetters(parsed.values);
   return auditCommand(parsed.values);
 }
 
