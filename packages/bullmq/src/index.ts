@@ -1,7 +1,7 @@
 // @hooks/bullmq: the durable queue for @hooks/core's queue mode, on BullMQ (Redis).
 import type { EventProcessor, EventQueue, QueuedEvent } from "@hooks/core";
-import { EventBusyError } from "@hooks/core";
-import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq";
+import { RetryLaterError, UnrecoverableEventError } from "@hooks/core";
+import { type ConnectionOptions, DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 
 /** Where the jobs live: one BullMQ queue, named and prefixed the same for producers and workers. */
 export interface QueueLocation {
@@ -153,17 +153,29 @@ export class BullMQQueue implements EventQueue {
     return true;
   }
 
-  /** Re-drives every dead-lettered event; returns how many. */
+  /**
+   * Re-drives every event dead-lettered when it is called (a snapshot: one that fails again while
+   * this runs is not taken twice); returns how many went back. One that another caller re-drove or
+   * removed meanwhile is skipped.
+   */
   async redriveAll(): Promise<number> {
+    const jobs: Job<QueuedEvent>[] = [];
+    const page = 500;
+    for (let start = 0; ; start += page) {
+      const batch = (await this.queue.getFailed(start, start + page - 1)).filter(Boolean);
+      jobs.push(...batch);
+      if (batch.length < page) break;
+    }
     let count = 0;
-    for (;;) {
-      const jobs = (await this.queue.getFailed(0, 99)).filter(Boolean);
-      if (jobs.length === 0) return count;
-      for (const job of jobs) {
+    for (const job of jobs) {
+      try {
         await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
         count++;
+      } catch {
+        // No longer in the failed set: re-driven or removed by someone else.
       }
     }
+    return count;
   }
 
   /** Closes the producer's connections. */
@@ -199,13 +211,13 @@ export interface HooksWorker {
    * `timeoutMs` (default 30,000) see their signal abort and their jobs go back to the queue
    * (delayed, no attempt spent) for another worker.
    */
-  close(options?: { timeoutMs?: number }): Promise<void>;
+  close(options?: { timeoutMs?: number | undefined }): Promise<void>;
 }
 
 /**
  * Runs queued events in this process: each job goes to `receiver.process`, which runs the handlers
  * at most once to completion (a claim in the receiver's store), releases the claim when they fail
- * (BullMQ retries with backoff, then dead-letters), and reports another run in progress, which
+ * (BullMQ retries with backoff, then dead-letters), and reports another run in progress (or the store down), which
  * puts the job back until that run's lease ends without spending an attempt.
  *
  * @example
@@ -236,8 +248,10 @@ export function createWorker(options: WorkerOptions): HooksWorker {
           signal: controller.signal,
         });
       } catch (error) {
+        // Retrying cannot help (the id was run with another body): straight to the dead letters.
+        if (error instanceof UnrecoverableEventError) throw new UnrecoverableError(error.message);
         const later =
-          error instanceof EventBusyError
+          error instanceof RetryLaterError
             ? Date.now() + error.retryAfterMs
             : controller.signal.aborted
               ? Date.now()
@@ -256,7 +270,7 @@ export function createWorker(options: WorkerOptions): HooksWorker {
 
   return {
     worker,
-    async close({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}) {
+    async close({ timeoutMs = 30_000 }: { timeoutMs?: number | undefined } = {}) {
       const closing = worker.close();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<void>((resolve) => {

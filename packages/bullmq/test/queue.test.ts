@@ -162,6 +162,37 @@ describe("workers", () => {
     expect(done.sort()).toEqual(["evt_r1", "evt_r2", "evt_r3"]);
   });
 
+  test("redriveAll takes a snapshot: with the handler still failing it ends, and the events are dead letters again", async () => {
+    const { queue, receiver, work } = setup({ attempts: 1 });
+    let runs = 0;
+    receiver.on("resource.created", () => {
+      runs++;
+      throw new Error("still down");
+    });
+    work(receiver, 4);
+    for (const id of ["evt_a1", "evt_a2"]) expect(await code(receiver, id)).toBe("queued");
+    await until(async () => (await queue.deadLetters()).length === 2, "two dead letters");
+    expect(await queue.redriveAll()).toBe(2);
+    await until(async () => runs === 4 && (await queue.deadLetters()).length === 2, "the second failures");
+  });
+
+  test("an id already run with another body is dead-lettered at once, not retried", async () => {
+    const { queue, receiver, work } = setup({ attempts: 5, backoffMs: 10 });
+    let runs = 0;
+    receiver.on("resource.created", () => void runs++);
+    expect(await code(receiver, "evt_u1")).toBe("queued");
+    const job = await queue.queue.getJob(jobIdOf("vastai:evt_u1"));
+    // The same event run before (e.g. from another queue) with a different body.
+    expect(await receiver.process({ ...job!.data, fingerprint: "another-body" }, { attempt: 1, maxAttempts: 1 })).toBe(
+      "processed",
+    );
+    work();
+    await until(async () => (await queue.deadLetters()).length === 1, "the dead letter");
+    const [dead] = await queue.deadLetters();
+    expect(dead).toMatchObject({ attempts: 1, error: expect.stringMatching(/different body/) });
+    expect(runs).toBe(1);
+  });
+
   test("close() waits for a running handler; past timeoutMs it aborts it and the job goes back, no attempt spent", async () => {
     const { queue, receiver, work } = setup({ attempts: 2 });
     const seen: { attempt: number | undefined; aborted: boolean }[] = [];

@@ -15,13 +15,21 @@ export { MemoryStore, type MemoryStoreOptions } from "./idempotency/memory";
 export { type ClaimResult, type IdempotencyStore, StoreUnavailableError } from "./idempotency/port";
 export type { Key } from "./keys";
 export type { Payload } from "./payload";
-export { type DeadLetter, type EventProcessor, MemoryQueue, type MemoryQueueOptions } from "./queue/memory";
+export {
+  type CloseOptions,
+  type DeadLetter,
+  type EventProcessor,
+  MemoryQueue,
+  type MemoryQueueOptions,
+} from "./queue/memory";
 export {
   EventBusyError,
   type EventQueue,
   type JobContext,
   type ProcessResult,
   type QueuedEvent,
+  RetryLaterError,
+  UnrecoverableEventError,
 } from "./queue/port";
 export { type Clock, createReceiver, type Delivery, type Receiver, type ReceiverOptions } from "./receiver";
 export { github } from "./schemes/github";

@@ -13,10 +13,18 @@ import { WebhookVerificationError } from "./errors";
 import { type HeaderReader, type HeadersInput, headerReader } from "./headers";
 import { type HttpResponse, type Outcome, type OutcomeCode, statusOf, toResponse } from "./http";
 import { MemoryStore } from "./idempotency/memory";
-import type { IdempotencyStore } from "./idempotency/port";
+import type { ClaimResult, IdempotencyStore } from "./idempotency/port";
 import { keysFor } from "./keys";
 import { type Payload, rawBody } from "./payload";
-import { EventBusyError, type EventQueue, type JobContext, type ProcessResult, type QueuedEvent } from "./queue/port";
+import {
+  EventBusyError,
+  type EventQueue,
+  type JobContext,
+  type ProcessResult,
+  type QueuedEvent,
+  RetryLaterError,
+  UnrecoverableEventError,
+} from "./queue/port";
 import { type EventFields, field, isValidId, type Scheme } from "./schemes/scheme";
 import { tolerance, type VerifiedDelivery, verifyDelivery } from "./verify";
 
@@ -121,6 +129,9 @@ class LeaseExpired extends Error {
 
 /** Run keys live beside event keys (`scheme:id`); ids never hold a comma, so the two never meet. */
 const RUN_SUFFIX = ",run";
+
+/** How long a queue waits before retrying a run whose store did not answer. */
+const STORE_RETRY_MS = 5000;
 
 /**
  * Creates a receiver: verifies each delivery, runs its event's handlers exactly once across
@@ -346,10 +357,22 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     )
       throw new TypeError("process() takes the event a receiver enqueued: { key, id, type, fingerprint, … }");
     const handlers = registry.match(type);
-    if (handlers.length === 0) return "unhandled";
+    if (handlers.length === 0) {
+      // A worker deployed without the handler the receiving side had: with the reject policy the
+      // event stays in the queue (retried, then dead-lettered, to re-drive once the worker has it).
+      if (unhandled === "reject") throw new Error(`no handler for ${type} in this worker (unhandled: "reject")`);
+      return "unhandled";
+    }
     const runKey = key + RUN_SUFFIX;
     const claimedAt = clock.now();
-    const claim = await store.claim({ key: runKey, fingerprint, leaseMs });
+    let claim: ClaimResult;
+    try {
+      claim = await store.claim({ key: runKey, fingerprint, leaseMs });
+    } catch (error) {
+      // Not the handlers' failure: the queue waits for the store without spending an attempt.
+      const message = `the idempotency store did not answer for ${type} ${id}`;
+      throw new RetryLaterError("store_unavailable", message, STORE_RETRY_MS, { cause: error });
+    }
     if (claim.status === "completed") return "duplicate";
     if (claim.status === "in_progress") {
       throw new EventBusyError(
@@ -358,9 +381,15 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       );
     }
     if (claim.status === "fingerprint_mismatch") {
-      throw new Error(`${type} ${id} was run before with a different body: not run again`);
+      throw new UnrecoverableEventError(`${type} ${id} was run before with a different body: not run again`);
     }
     const { token } = claim;
+    const leaseLeftMs = claimedAt + leaseMs - clock.now();
+    if (leaseLeftMs <= 0) {
+      // The store's lease is already over: another run may hold the event now, so start nothing.
+      await store.release({ key: runKey, token }).catch(() => false);
+      throw new LeaseExpired(`the claim of ${type} ${id} took longer than its lease`);
+    }
     const event: WebhookEvent = { id, type, data: queued.data, body: queued.body };
     const { failure } = await run(
       handlers,
@@ -370,7 +399,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
         delivery: queued.delivery,
         job: { attempt: job.attempt, maxAttempts: job.maxAttempts },
       },
-      claimedAt + leaseMs - clock.now(),
+      leaseLeftMs,
       job.signal,
     );
     if (failure) {

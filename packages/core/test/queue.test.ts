@@ -8,14 +8,18 @@ import {
   type EventQueue,
   type HandlerContext,
   type HttpResponse,
+  type IdempotencyStore,
   MemoryQueue,
   MemoryStore,
   type Outcome,
   type QueuedEvent,
   type ReceiverOptions,
+  RetryLaterError,
   sign,
+  UnrecoverableEventError,
   vastai,
 } from "../src/index";
+import { FakeClock } from "./clock";
 
 const SECRET = "queue-test-secret";
 
@@ -277,6 +281,123 @@ describe("the worker side: receiver.process", () => {
   });
 });
 
+describe("the worker side when things go wrong around the handlers", () => {
+  const queued = async (id: string) => {
+    let event: QueuedEvent | undefined;
+    const capture = createReceiver({
+      scheme: vastai,
+      secret: SECRET,
+      queue: { enqueue: async (e) => void (event = e) },
+    });
+    capture.on("*", () => {});
+    await capture.receive(await delivery(envelope(id)));
+    return event!;
+  };
+
+  test("a store that does not answer: RetryLaterError (store_unavailable), no handler runs, and the next run does", async () => {
+    const inner = new MemoryStore();
+    let down = true;
+    const store: IdempotencyStore = {
+      claim: (request) => (down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(request)),
+      complete: (request) => inner.complete(request),
+      release: (request) => inner.release(request),
+    };
+    const { receiver } = setup({ store });
+    let runs = 0;
+    receiver.on("resource.created", () => void runs++);
+    const event = await queued("evt_x1");
+    const error = await receiver.process(event, { attempt: 1, maxAttempts: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect(error).toMatchObject({ code: "store_unavailable", retryAfterMs: 5000 });
+    expect(((error as Error).cause as Error).message).toBe("ECONNREFUSED");
+    expect(runs).toBe(0);
+    down = false;
+    expect(await receiver.process(event, { attempt: 1, maxAttempts: 1 })).toBe("processed");
+    expect(runs).toBe(1);
+  });
+
+  test("the same id with another body is unrecoverable: UnrecoverableEventError, and MemoryQueue dead-letters it at once", async () => {
+    const store = new MemoryStore();
+    const { receiver } = setup({ store });
+    let runs = 0;
+    receiver.on("resource.created", () => void runs++);
+    const event = await queued("evt_x2");
+    expect(await receiver.process(event, { attempt: 1, maxAttempts: 5 })).toBe("processed");
+    const other = { ...event, fingerprint: "another-body" };
+    await expect(receiver.process(other, { attempt: 1, maxAttempts: 5 })).rejects.toBeInstanceOf(
+      UnrecoverableEventError,
+    );
+
+    const queue = new MemoryQueue({ attempts: 5, backoffMs: 1 });
+    const worker = queue.work(receiver);
+    await queue.enqueue(other);
+    await until(() => queue.deadLetters().length === 1);
+    expect(queue.deadLetters()[0]).toMatchObject({ attempts: 1, event: { id: "evt_x2" } });
+    expect(runs).toBe(1);
+    await worker.close();
+  });
+
+  test("a claim answered after the lease ended runs nothing and frees the claim", async () => {
+    const clock = new FakeClock();
+    const inner = new MemoryStore({ now: clock.now });
+    let slow = true;
+    const store: IdempotencyStore = {
+      async claim(request) {
+        const answer = await inner.claim(request);
+        if (slow) clock.time += 31_000; // the answer took longer than the 30 s lease
+        return answer;
+      },
+      complete: (request) => inner.complete(request),
+      release: (request) => inner.release(request),
+    };
+    const { receiver } = setup({ store, clock });
+    let runs = 0;
+    receiver.on("resource.created", () => void runs++);
+    const event = await queued("evt_x3");
+    await expect(receiver.process(event, { attempt: 1, maxAttempts: 2 })).rejects.toThrow(/took longer than its lease/);
+    expect(runs).toBe(0);
+    slow = false;
+    expect(await receiver.process(event, { attempt: 2, maxAttempts: 2 })).toBe("processed");
+    expect(runs).toBe(1);
+  });
+
+  test('with unhandled: "reject", a worker without the handler throws so the event stays queued', async () => {
+    const { receiver } = setup({ unhandled: "reject" });
+    const event = await queued("evt_x4");
+    await expect(receiver.process(event, { attempt: 1, maxAttempts: 1 })).rejects.toThrow(
+      /no handler for resource.created/,
+    );
+  });
+
+  test("MemoryQueue waits on RetryLaterError without spending attempts", async () => {
+    const queue = new MemoryQueue({ attempts: 1 });
+    let calls = 0;
+    const attempts: number[] = [];
+    const worker = queue.work({
+      async process(_event, job) {
+        calls++;
+        attempts.push(job.attempt);
+        if (calls <= 3) throw new RetryLaterError("store_unavailable", "store down", 5);
+        return "processed";
+      },
+    });
+    await queue.enqueue({
+      key: "s:e",
+      id: "e",
+      type: "t",
+      data: {},
+      body: {},
+      delivery: { scheme: "s" },
+      fingerprint: "f",
+      receivedAt: 0,
+    });
+    await until(() => queue.size === 0);
+    expect(attempts).toEqual([1, 1, 1, 1]);
+    expect(queue.deadLetters()).toEqual([]);
+    await worker.close();
+  });
+});
+
 describe("MemoryQueue", () => {
   test("retries with exponential backoff, then dead-letters with the last error; redrive runs it again", async () => {
     const queue = new MemoryQueue({ attempts: 3, backoffMs: 20 });
@@ -364,7 +485,9 @@ describe("MemoryQueue", () => {
     const worker = queue.work(receiver);
     expect(code(await receiver.receive(await delivery(envelope("evt_c1"))))).toBe("queued");
     await sleep(10);
-    await queue.close({ timeoutMs: 30 });
+    const started = performance.now();
+    await worker.close({ timeoutMs: 30 });
+    expect(performance.now() - started).toBeLessThan(5000);
     expect(aborted).toBe(true);
     const refused = await receiver.receive(await delivery(envelope("evt_c2")));
     expect([refused.status, code(refused)]).toEqual([503, "queue_unavailable"]);

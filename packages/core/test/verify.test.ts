@@ -250,8 +250,11 @@ describe("the cost of a refusal", () => {
     expect(String(error.stack)).toMatch(/^WebhookVerificationError: signature matches no secret/);
     expect(String(error.stack)).not.toMatch(/\n\s+at /);
     expect(Error.stackTraceLimit).toBe(before);
-    // Other errors keep their stacks.
+    // Other errors keep their stacks, and so do setup errors: they point at the misconfigured call.
     expect(String(new Error("other").stack)).toMatch(/\n\s+at /);
+    const setup = await failure(verify({ scheme: vastai, secret: " ", headers: good, payload: "x", now }));
+    expect(setup.code).toBe("invalid_secret");
+    expect(String(setup.stack)).toMatch(/\n\s+at /);
   });
 });
 

@@ -1,14 +1,27 @@
 // MemoryQueue: the embedded queue for development and tests. Not durable: a restart loses it.
-import { EventBusyError, type EventQueue, type JobContext, type ProcessResult, type QueuedEvent } from "./port";
+import {
+  type EventQueue,
+  type JobContext,
+  type ProcessResult,
+  type QueuedEvent,
+  RetryLaterError,
+  UnrecoverableEventError,
+} from "./port";
 
 /** Options of {@link MemoryQueue}. */
 export interface MemoryQueueOptions {
   /** Runs per event before it is dead-lettered. Default 5. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /** Delay before the second run; each later one doubles it. Default 1000 ms. */
-  readonly backoffMs?: number;
+  readonly backoffMs?: number | undefined;
   /** Events run at once by `work`. Default 1. */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
+}
+
+/** Options of `close`. */
+export interface CloseOptions {
+  /** How long running handlers may take before their signal aborts. Default 30,000 ms. */
+  readonly timeoutMs?: number | undefined;
 }
 
 /** An event whose every run failed, with the last error. */
@@ -86,11 +99,11 @@ export class MemoryQueue implements EventQueue {
   }
 
   /** Starts running events with `processor` (a receiver). One processor per queue. */
-  work(processor: EventProcessor): { close(): Promise<void> } {
+  work(processor: EventProcessor): { close(options?: CloseOptions): Promise<void> } {
     if (this.#processor) throw new Error("MemoryQueue already has a worker");
     this.#processor = processor;
     this.#pump();
-    return { close: () => this.close() };
+    return { close: (options) => this.close(options) };
   }
 
   /** The dead-lettered events, oldest first. */
@@ -114,7 +127,7 @@ export class MemoryQueue implements EventQueue {
    * Stops taking events and waits for the running ones; events still waiting are dropped (this
    * queue is not durable). Running handlers see their signal abort only if they outlive `timeoutMs`.
    */
-  async close({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<void> {
+  async close({ timeoutMs = 30_000 }: CloseOptions = {}): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -155,10 +168,10 @@ export class MemoryQueue implements EventQueue {
       this.#jobs.delete(job.event.key);
     } catch (error) {
       if (this.#closed) return;
-      // Another run holds the event (a second process's queue): wait for its lease, not a turn.
-      const busy = error instanceof EventBusyError;
-      if (busy) job.attempts--;
-      else if (job.attempts >= this.#attempts) {
+      // Another run holds the event, or the store is down: wait, without spending an attempt.
+      const later = error instanceof RetryLaterError;
+      if (later) job.attempts--;
+      else if (job.attempts >= this.#attempts || error instanceof UnrecoverableEventError) {
         this.#jobs.delete(job.event.key);
         this.#dead.set(job.event.key, { event: job.event, error, attempts: job.attempts, failedAt: Date.now() });
         return;
@@ -169,7 +182,7 @@ export class MemoryQueue implements EventQueue {
           this.#ready.push(job);
           this.#pump();
         },
-        busy ? error.retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1),
+        later ? error.retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1),
       );
       this.#timers.add(timer);
     }

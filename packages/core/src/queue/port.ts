@@ -50,17 +50,37 @@ export interface JobContext {
 export type ProcessResult = "processed" | "duplicate" | "unhandled";
 
 /**
- * Another run of the same event holds it (its lease has time left): the queue should try again
- * later, after `retryAfterMs`. Thrown by `Receiver.process`.
+ * The run could not happen now, through no fault of the handlers: the queue should try again after
+ * `retryAfterMs` without spending an attempt. Thrown by `Receiver.process` while another run holds
+ * the event (`in_progress`, see {@link EventBusyError}) or while the idempotency store does not
+ * answer (`store_unavailable`): no handler ran.
  */
-export class EventBusyError extends Error {
-  override readonly name = "EventBusyError";
-  readonly code = "in_progress";
+export class RetryLaterError extends Error {
+  override readonly name: string = "RetryLaterError";
   constructor(
+    readonly code: "in_progress" | "store_unavailable",
     message: string,
-    /** When the other run's lease ends. */
+    /** When to try again, in milliseconds. */
     readonly retryAfterMs: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
+}
+
+/** Another run of the same event holds it; its lease ends in `retryAfterMs`. */
+export class EventBusyError extends RetryLaterError {
+  override readonly name: string = "EventBusyError";
+  constructor(message: string, retryAfterMs: number) {
+    super("in_progress", message, retryAfterMs);
+  }
+}
+
+/**
+ * The event can never run as queued (its id was run before with a different body): retrying cannot
+ * help, so the queue dead-letters it at once. Thrown by `Receiver.process`.
+ */
+export class UnrecoverableEventError extends Error {
+  override readonly name = "UnrecoverableEventError";
+  readonly code = "fingerprint_mismatch";
 }
