@@ -56,6 +56,23 @@ function setup(options: Partial<ReceiverOptions> & { queue?: EventQueue } = {}) 
   return { receiver, outcomes, store };
 }
 
+/** The event a receiver in queue mode hands off for a delivery of `id`. */
+async function queued(id: string): Promise<QueuedEvent> {
+  let event: QueuedEvent | undefined;
+  const capture = createReceiver({
+    scheme: vastai,
+    secret: SECRET,
+    queue: {
+      enqueue: async (e) => {
+        event = e;
+      },
+    },
+  });
+  capture.on("*", () => {});
+  await capture.receive(await delivery(envelope(id)));
+  return event!;
+}
+
 describe("the receiver in queue mode", () => {
   test("answers 202 queued before the handler runs; the worker runs it with the same context plus the job", async () => {
     const queue = new MemoryQueue();
@@ -191,23 +208,6 @@ describe("the receiver in queue mode", () => {
 });
 
 describe("the worker side: receiver.process", () => {
-  /** The event a receiver in queue mode hands off for a delivery of `id`. */
-  const queued = async (id: string) => {
-    let event: QueuedEvent | undefined;
-    const capture = createReceiver({
-      scheme: vastai,
-      secret: SECRET,
-      queue: {
-        enqueue: async (e) => {
-          event = e;
-        },
-      },
-    });
-    capture.on("*", () => {});
-    await capture.receive(await delivery(envelope(id)));
-    return event!;
-  };
-
   test("two runs of one event at once (two queues, one store): one runs, the other is told to come back", async () => {
     const store = new MemoryStore();
     const { receiver } = setup({ store });
@@ -282,18 +282,6 @@ describe("the worker side: receiver.process", () => {
 });
 
 describe("the worker side when things go wrong around the handlers", () => {
-  const queued = async (id: string) => {
-    let event: QueuedEvent | undefined;
-    const capture = createReceiver({
-      scheme: vastai,
-      secret: SECRET,
-      queue: { enqueue: async (e) => void (event = e) },
-    });
-    capture.on("*", () => {});
-    await capture.receive(await delivery(envelope(id)));
-    return event!;
-  };
-
   test("a store that does not answer: RetryLaterError (store_unavailable), no handler runs, and the next run does", async () => {
     const inner = new MemoryStore();
     let down = true;
