@@ -131,7 +131,8 @@ ${verify.markdown}
 ### Paired ratios (the targets)
 
 The ratio of two medians measured at different moments wobbles on this shared machine (±20% at
-256 B between runs). The targets therefore use paired ratios: ${quick ? "3" : "61"} alternating rounds, each timing a
+256 B between runs). The targets therefore use paired ratios, measured in a fresh process per size (\`bench/verify-paired.mjs\`:
+no other benchmark's samples or garbage in its heap): ${quick ? "3" : "61"} alternating rounds, each timing a
 batch of calls of both verifiers back to back (200 calls up to 4 KiB, 20 at 64 KiB, 2 at 1 MiB;
 order swapped every round), and the median of the per-round ratios (\`pairedRatio\` in
 \`bench/common.mjs\`). Under 1.00× in an anchor column means @hooks/core is faster.
@@ -157,9 +158,14 @@ Notes (profiled with \`node --cpu-prof\` over 300,000 verifies at 256 B):
   prefix and body in one buffer (one copy of the body); compare it with the raw Web Crypto row.
 - GitHub's scheme signs the body alone, and \`@octokit/webhooks-methods\` is itself a thin
   \`createHmac\` + \`timingSafeEqual\` on Node that returns a boolean (its HMAC over a short string is
-  cheaper than the limit's two \`update\` calls): where it is ahead at small sizes, the gap is the
-  constant above; from 64 KiB up @hooks/core is faster because octokit hashes the decoded string
-  (re-encoding it to UTF-8).
+  cheaper than the limit's two \`update\` calls). Where it is ahead at small sizes, the gap is the
+  constant above plus what octokit does not check: @hooks/core also validates the
+  \`x-github-delivery\` id it returns, decodes the hex strictly (octokit compares the header's text,
+  whatever it holds) and builds a typed result. From 64 KiB up @hooks/core is faster because octokit
+  hashes the decoded string (re-encoding it to UTF-8).
+- An earlier in-process measurement of the same pairs, taken right after the tinybench passes, gave
+  1.40× at 256 B: the harness's own garbage and samples in the heap cost the side that allocates more
+  per call. The fresh-process figures are what a receiver process sees.
 
 ## HTTP
 
