@@ -17,7 +17,6 @@ import {
   fmtUs,
   handSign,
   handVerify,
-  pairedRatio,
   payload,
   ratio,
   SECRET,
