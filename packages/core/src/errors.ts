@@ -54,43 +54,35 @@ export class WebhookVerificationError extends Error {
 
 type StackLimit = { stackTraceLimit?: number };
 
-/** What a delivery can be refused for; the other codes are the receiver's own setup, worth a stack. */
-const PER_DELIVERY = new Set<WebhookVerificationErrorCode>([
-  "missing_header",
-  "malformed_header",
-  "invalid_timestamp",
-  "timestamp_too_old",
-  "timestamp_in_future",
-  "malformed_signature",
-  "signature_mismatch",
-]);
+/** The receiver's own setup is wrong: these keep their stack, which points at the misconfigured call. */
+const SETUP_CODES: readonly WebhookVerificationErrorCode[] = [
+  "invalid_secret",
+  "invalid_payload",
+  "unsupported_algorithm",
+];
 
 /**
  * Shorthand used across the core so every throw site stays one line. A refused delivery carries
  * no stack trace: it is an expected outcome, not a bug to trace, and capturing a stack costs about
  * 10 µs, several times the HMAC of a small body, on the path a flood of forged deliveries takes.
- * Setup errors (`invalid_secret`, `invalid_payload`, `unsupported_algorithm`) keep theirs.
  */
 export function fail(code: WebhookVerificationErrorCode, message: string, header?: string): never {
   const errors = Error as StackLimit;
   const limit = errors.stackTraceLimit;
-  if (!PER_DELIVERY.has(code)) throw new WebhookVerificationError(code, message, header);
   // V8 and JavaScriptCore read Error.stackTraceLimit; elsewhere it does not exist and is left so.
-  if (typeof limit !== "number") throw new WebhookVerificationError(code, message, header);
+  const quiet = typeof limit === "number" && !SETUP_CODES.includes(code);
   try {
-    errors.stackTraceLimit = 0;
+    if (quiet) errors.stackTraceLimit = 0;
   } catch {
     // A frozen Error (a hardened realm): the stack is captured as usual.
   }
-  let error: WebhookVerificationError;
   try {
-    error = new WebhookVerificationError(code, message, header);
+    throw new WebhookVerificationError(code, message, header);
   } finally {
     try {
-      errors.stackTraceLimit = limit;
+      if (quiet) errors.stackTraceLimit = limit;
     } catch {}
   }
-  throw error;
 }
 
 /** `value`, or `missing_header` naming `header` when it is absent. */
