@@ -3,6 +3,7 @@ import { defineProject } from "vitest/config";
 
 export default defineProject({
   test: {
+    provide: { bullmqMajor: 5 },
     name: "bullmq",
     include: ["test/**/*.test.ts"],
     globalSetup: ["../redis/test/global-setup.ts"],

@@ -36,3 +36,10 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await sleep(20);
   }
 }
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The BullMQ major this project runs on (its vitest config says). */
+    bullmqMajor: number;
+  }
+}
