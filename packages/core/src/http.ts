@@ -36,10 +36,15 @@ export type OutcomeCode =
   /** Verification failed: 400 for malformed requests, 401 for bad signatures and replays, 500 for server misconfiguration. */
   | WebhookVerificationErrorCode;
 
-/** Every delivery's outcome, as `onOutcome` receives it. */
+/**
+ * Every delivery's outcome, as `onOutcome` receives it; in queue mode also every worker run's
+ * (`job` set), whose `status` is the table's for its code but is sent to no one.
+ */
 export interface Outcome {
   readonly code: OutcomeCode;
   readonly status: number;
+  /** Set for a worker's run of a queued event (queue mode): which run, of how many allowed. */
+  readonly job?: { readonly attempt: number; readonly maxAttempts: number } | undefined;
   /** The event id and type, once known. */
   readonly id?: string | undefined;
   readonly type?: string | undefined;

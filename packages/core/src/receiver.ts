@@ -63,7 +63,10 @@ export interface ReceiverOptions {
   readonly unhandled?: "acknowledge" | "reject";
   /** Where to find the event's id, type and data, overriding the scheme's convention. */
   readonly event?: (body: unknown, header: HeaderReader, delivery: VerifiedDelivery) => EventFields;
-  /** Called with every outcome, for logs and metrics. Its errors are swallowed. */
+  /**
+   * Called with every outcome, for logs and metrics: every delivery's, and in queue mode every
+   * worker run's (with `outcome.job` set). Its errors are swallowed.
+   */
   readonly onOutcome?: (outcome: Outcome) => void;
   /** The clock. Default: the real one. */
   readonly clock?: Clock;
@@ -167,13 +170,17 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
   const decoder = new TextDecoder("utf-8", { fatal: true });
 
   /** Builds the outcome, tells `onOutcome`, and answers. */
-  function conclude(code: OutcomeCode, started: number, fields?: Partial<Outcome>): HttpResponse {
+  function report(code: OutcomeCode, started: number, fields?: Partial<Outcome>): Outcome {
     const outcome: Outcome = { code, status: statusOf(code), durationMs: performance.now() - started, ...fields };
     try {
       // A logging hook must never change what the sender is told, even an async one that rejects.
       Promise.resolve(onOutcome?.(outcome)).catch(() => {});
     } catch {}
-    return toResponse(outcome);
+    return outcome;
+  }
+
+  function conclude(code: OutcomeCode, started: number, fields?: Partial<Outcome>): HttpResponse {
+    return toResponse(report(code, started, fields));
   }
 
   async function handle(delivery: Delivery, started: number): Promise<HttpResponse> {
@@ -348,6 +355,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
   }
 
   async function process(queued: QueuedEvent, job: JobContext): Promise<ProcessResult> {
+    const started = performance.now();
     const { key, id, type, fingerprint } = queued ?? {};
     if (
       typeof key !== "string" ||
@@ -356,11 +364,19 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       typeof fingerprint !== "string"
     )
       throw new TypeError("process() takes the event a receiver enqueued: { key, id, type, fingerprint, … }");
+    const jobFields = { attempt: job.attempt, maxAttempts: job.maxAttempts };
+    const end = (code: OutcomeCode, fields?: Partial<Outcome>) =>
+      report(code, started, { id, type, job: jobFields, ...fields });
     const handlers = registry.match(type);
     if (handlers.length === 0) {
       // A worker deployed without the handler the receiving side had: with the reject policy the
       // event stays in the queue (retried, then dead-lettered, to re-drive once the worker has it).
-      if (unhandled === "reject") throw new Error(`no handler for ${type} in this worker (unhandled: "reject")`);
+      if (unhandled === "reject") {
+        const error = new Error(`no handler for ${type} in this worker (unhandled: "reject")`);
+        end("unhandled_rejected", { error });
+        throw error;
+      }
+      end("unhandled");
       return "unhandled";
     }
     const runKey = key + RUN_SUFFIX;
@@ -368,46 +384,54 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     let claim: ClaimResult;
     try {
       claim = await store.claim({ key: runKey, fingerprint, leaseMs });
-    } catch (error) {
+    } catch (cause) {
       // Not the handlers' failure: the queue waits for the store without spending an attempt.
       const message = `the idempotency store did not answer for ${type} ${id}`;
-      throw new RetryLaterError("store_unavailable", message, STORE_RETRY_MS, { cause: error });
+      const error = new RetryLaterError("store_unavailable", message, STORE_RETRY_MS, { cause });
+      end("store_unavailable", { error });
+      throw error;
     }
-    if (claim.status === "completed") return "duplicate";
+    if (claim.status === "completed") {
+      end("duplicate");
+      return "duplicate";
+    }
     if (claim.status === "in_progress") {
-      throw new EventBusyError(
-        `another run of ${type} ${id} holds it for ${claim.retryAfterMs} ms`,
-        claim.retryAfterMs,
-      );
+      const { retryAfterMs } = claim;
+      const error = new EventBusyError(`another run of ${type} ${id} holds it for ${retryAfterMs} ms`, retryAfterMs);
+      end("in_progress", { error, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+      throw error;
     }
     if (claim.status === "fingerprint_mismatch") {
-      throw new UnrecoverableEventError(`${type} ${id} was run before with a different body: not run again`);
+      const error = new UnrecoverableEventError(`${type} ${id} was run before with a different body: not run again`);
+      end("fingerprint_mismatch", { error });
+      throw error;
     }
     const { token } = claim;
     const leaseLeftMs = claimedAt + leaseMs - clock.now();
     if (leaseLeftMs <= 0) {
       // The store's lease is already over: another run may hold the event now, so start nothing.
       await store.release({ key: runKey, token }).catch(() => false);
-      throw new LeaseExpired(`the claim of ${type} ${id} took longer than its lease`);
+      const error = new LeaseExpired(`the claim of ${type} ${id} took longer than its lease`);
+      end("handler_timeout", { error });
+      throw error;
     }
     const event: WebhookEvent = { id, type, data: queued.data, body: queued.body };
-    const { failure } = await run(
+    const { failure, handlerMs } = await run(
       handlers,
       event,
-      {
-        attempt: queued.attempt,
-        delivery: queued.delivery,
-        job: { attempt: job.attempt, maxAttempts: job.maxAttempts },
-      },
+      { attempt: queued.attempt, delivery: queued.delivery, job: jobFields },
       leaseLeftMs,
       job.signal,
     );
     if (failure) {
       await store.release({ key: runKey, token }).catch(() => false);
+      const code = failure.error instanceof LeaseExpired ? "handler_timeout" : "handler_failed";
+      end(code, { error: failure.error, handlerMs });
       throw failure.error;
     }
     // The effects happened: the run succeeded even if the store cannot record it.
-    await store.complete({ key: runKey, token, retentionMs }).catch(() => false);
+    const recorded = await store.complete({ key: runKey, token, retentionMs }).catch(() => false);
+    end("processed", { recorded, handlerMs });
     return "processed";
   }
 

@@ -282,6 +282,36 @@ describe("the worker side: receiver.process", () => {
 });
 
 describe("the worker side when things go wrong around the handlers", () => {
+  test("onOutcome hears every worker run too (outcome.job set): failures with their error, then success", async () => {
+    const queue = new MemoryQueue({ attempts: 3, backoffMs: 1 });
+    const { receiver, outcomes } = setup({ queue });
+    let fail = true;
+    receiver.on("resource.created", () => {
+      if (fail) {
+        fail = false;
+        throw new Error("first run fails");
+      }
+    });
+    const worker = queue.work(receiver);
+    expect(code(await receiver.receive(await delivery(envelope("evt_o1"))))).toBe("queued");
+    await until(() => queue.size === 0);
+    await worker.close();
+    const event = await queued("evt_o1");
+    expect(await receiver.process(event, { attempt: 1, maxAttempts: 1 })).toBe("duplicate");
+    expect(
+      outcomes.map(({ code, job, id, error }) => ({ code, job, id, error: (error as Error | undefined)?.message })),
+    ).toEqual([
+      { code: "queued", job: undefined, id: "evt_o1", error: undefined },
+      { code: "handler_failed", job: { attempt: 1, maxAttempts: 3 }, id: "evt_o1", error: "first run fails" },
+      { code: "processed", job: { attempt: 2, maxAttempts: 3 }, id: "evt_o1", error: undefined },
+      { code: "duplicate", job: { attempt: 1, maxAttempts: 1 }, id: "evt_o1", error: undefined },
+    ]);
+    const processed = outcomes[2]!;
+    expect(processed.recorded).toBe(true);
+    expect(processed.handlerMs).toBeGreaterThanOrEqual(0);
+    expect(processed.durationMs).toBeGreaterThanOrEqual(processed.handlerMs!);
+  });
+
   test("a store that does not answer: RetryLaterError (store_unavailable), no handler runs, and the next run does", async () => {
     const inner = new MemoryStore();
     let down = true;
