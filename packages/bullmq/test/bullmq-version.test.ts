@@ -12,7 +12,8 @@ test("the BullMQ major the project claims to test is the one the source imports"
   // An export BullMQ 6 added: tells the majors apart by what is loaded, not by a file name.
   expect("RedisQueueBackend" in bullmq).toBe(major >= 6);
   // The source's Queue is this very class: the source resolved `bullmq` to the same package.
-  const queue = new BullMQQueue({ connection, name: `hooks-test-version-${major}` });
+  const queue = new BullMQQueue({ connection, name: `hooks-test-version-${major}-${Date.now()}` });
   expect(queue.queue).toBeInstanceOf(bullmq.Queue);
+  await queue.queue.obliterate({ force: true });
   await queue.close();
 });

@@ -110,9 +110,14 @@ describe("hooks dead-letters", () => {
   });
 
   test("another prefix is another queue: nothing there", async () => {
-    const run = await hooks(["dead-letters", ...at, "--prefix", `hooks-test-${randomUUID()}`]);
+    const prefix = `hooks-test-${randomUUID()}`;
+    const run = await hooks(["dead-letters", ...at, "--prefix", prefix]);
     expect(run.stdout.trim()).toBe(`no dead letters in ${name}`);
     expect(run.code).toBe(0);
+    // BullMQ records the queue's meta on connecting, even to read: remove what the lookup left.
+    const empty = new BullMQQueue({ connection, name, prefix });
+    await empty.queue.obliterate({ force: true });
+    await empty.close();
   });
 
   test("--redrive <key> puts one back; with the handler fixed it completes", async () => {
