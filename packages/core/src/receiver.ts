@@ -98,8 +98,9 @@ export interface Receiver<M extends EventMap = EventMap> {
    * Queue mode's worker side: runs the registered handlers for an event a queue hands back, at most
    * once to completion across runs and processes (a claim in the store under the event's key), with
    * the same context as in direct mode plus `ctx.job`. Resolves when the handlers completed now or
-   * before; throws the handler's error (the queue retries, then dead-letters),
-   * `EventBusyError` while another run holds the event, or the store's error.
+   * before; throws the handler's error (the queue retries, then dead-letters), `RetryLaterError`
+   * when no handler ran and the queue should wait (`EventBusyError` while another run holds the
+   * event; `store_unavailable`), or `UnrecoverableEventError` (the id was run with another body).
    */
   process(event: QueuedEvent, job: JobContext): Promise<ProcessResult>;
   /** The body limit, for adapters that read the stream themselves. */
@@ -169,7 +170,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
   const registry = createRegistry();
   const decoder = new TextDecoder("utf-8", { fatal: true });
 
-  /** Builds the outcome, tells `onOutcome`, and answers. */
+  /** Builds the outcome and tells `onOutcome`: for deliveries and for worker runs alike. */
   function report(code: OutcomeCode, started: number, fields?: Partial<Outcome>): Outcome {
     const outcome: Outcome = { code, status: statusOf(code), durationMs: performance.now() - started, ...fields };
     try {
@@ -179,6 +180,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     return outcome;
   }
 
+  /** A delivery's outcome, reported and answered. */
   function conclude(code: OutcomeCode, started: number, fields?: Partial<Outcome>): HttpResponse {
     return toResponse(report(code, started, fields));
   }
