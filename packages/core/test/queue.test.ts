@@ -512,6 +512,32 @@ describe("MemoryQueue", () => {
     await worker.close();
   });
 
+  test("many handlers at once share no signal: no listener-leak warning past ten", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const queue = new MemoryQueue({ concurrency: 32 });
+    const { receiver } = setup({ queue });
+    let running = 0;
+    let most = 0;
+    receiver.on("resource.created", async () => {
+      most = Math.max(most, ++running);
+      await sleep(20);
+      running--;
+    });
+    const worker = queue.work(receiver);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => code(await receiver.receive(await delivery(envelope(`evt_l${i}`))))),
+    );
+    expect(new Set(answers)).toEqual(new Set(["queued"]));
+    await until(() => queue.size === 0);
+    await worker.close();
+    await sleep(10); // warnings are emitted on the next tick
+    process.off("warning", onWarning);
+    expect(most).toBeGreaterThan(10);
+    expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+  });
+
   test("options are checked", () => {
     expect(() => new MemoryQueue({ attempts: 0 })).toThrow(RangeError);
     expect(() => new MemoryQueue({ backoffMs: -1 })).toThrow(RangeError);

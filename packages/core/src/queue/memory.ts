@@ -73,7 +73,9 @@ export class MemoryQueue implements EventQueue {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #dead = new Map<string, DeadLetter>();
   readonly #running = new Set<Promise<void>>();
-  readonly #controller = new AbortController();
+  // One controller per running event (aborted on a late close): one shared signal would gather a
+  // listener per running handler and trip Node's listener-leak warning past ten.
+  readonly #controllers = new Set<AbortController>();
   #processor: EventProcessor | undefined;
   #closed = false;
 
@@ -135,7 +137,8 @@ export class MemoryQueue implements EventQueue {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.#controller.abort(new Error("MemoryQueue closed while the handler was running"));
+        const reason = new Error("MemoryQueue closed while the handler was running");
+        for (const controller of this.#controllers) controller.abort(reason);
         resolve();
       }, timeoutMs);
     });
@@ -159,11 +162,13 @@ export class MemoryQueue implements EventQueue {
 
   async #run(processor: EventProcessor, job: Job): Promise<void> {
     job.attempts++;
+    const controller = new AbortController();
+    this.#controllers.add(controller);
     try {
       await processor.process(job.event, {
         attempt: job.attempts,
         maxAttempts: this.#attempts,
-        signal: this.#controller.signal,
+        signal: controller.signal,
       });
       this.#jobs.delete(job.event.key);
     } catch (error) {
@@ -185,6 +190,8 @@ export class MemoryQueue implements EventQueue {
         later ? error.retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1),
       );
       this.#timers.add(timer);
+    } finally {
+      this.#controllers.delete(controller);
     }
   }
 }
