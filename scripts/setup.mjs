@@ -1,13 +1,12 @@
 // First step of README's two commands: make a fresh machine with Node 20+ ready to build and test.
-// Ensures the pinned pnpm (global if present, else a private copy under .tools/, no sudo needed),
-// installs the workspace from the lockfile, and builds every package.
+// Ensures the pinned pnpm as a private copy under .tools/ (no sudo, and the same path on every
+// machine: a global pnpm is never used, so what passes here passes for a new user), installs the
+// workspace from the lockfile, and builds every package.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PNPM_VERSION, pnpmBin, root, testEnv } from "./tools.mjs";
 
-const PNPM_VERSION = "12.21.0";
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 20) {
   console.error(`hooks needs Node 20 or newer; this is Node ${process.versions.node}.`);
@@ -20,8 +19,7 @@ function pnpmVersion(command) {
 }
 
 function findPnpm() {
-  if (pnpmVersion("pnpm") === PNPM_VERSION) return "pnpm";
-  const local = join(root, ".tools", "node_modules", ".bin", "pnpm");
+  const local = join(pnpmBin, "pnpm");
   if (existsSync(local) && pnpmVersion(local) === PNPM_VERSION) return local;
   console.log(`setup: installing pnpm ${PNPM_VERSION} into .tools/ (corepack cannot fetch it here)`);
   execFileSync(
@@ -35,7 +33,7 @@ function findPnpm() {
 }
 
 function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", env: testEnv() });
   if (result.status !== 0) {
     console.error(`setup: \`${[command, ...args].join(" ")}\` failed`);
     process.exit(result.status ?? 1);

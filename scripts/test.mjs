@@ -2,11 +2,10 @@
 // Ends with the line `N passed, N failed` (lint and typecheck count as one check each).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { root, testEnv } from "./tools.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH}` };
+const env = testEnv();
 const results = join(root, ".vitest-results.json");
 let passed = 0;
 let failed = 0;

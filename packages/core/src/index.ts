@@ -14,6 +14,7 @@ export { statusOf, toResponse } from "./http";
 export { MemoryStore, type MemoryStoreOptions } from "./idempotency/memory";
 export { type ClaimResult, type IdempotencyStore, StoreUnavailableError } from "./idempotency/port";
 export type { Key } from "./keys";
+export type { LogFields, Logger } from "./log";
 export type { Payload } from "./payload";
 export {
   type CloseOptions,

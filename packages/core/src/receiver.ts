@@ -14,7 +14,8 @@ import { type HeaderReader, type HeadersInput, headerReader } from "./headers";
 import { type HttpResponse, type Outcome, type OutcomeCode, statusOf, toResponse } from "./http";
 import { MemoryStore } from "./idempotency/memory";
 import type { ClaimResult, IdempotencyStore } from "./idempotency/port";
-import { keysFor } from "./keys";
+import { type Key, keysFor } from "./keys";
+import { createLog, type Logger } from "./log";
 import { type Payload, rawBody } from "./payload";
 import {
   EventBusyError,
@@ -47,8 +48,14 @@ const realClock: Clock = {
 /** Options of {@link createReceiver}; every default is set in one place, below. */
 export interface ReceiverOptions {
   readonly scheme: Scheme;
-  /** The signing secret, or several during a rotation. */
-  readonly secret: string | readonly string[];
+  /**
+   * The signing secret, or several during a rotation. May be missing (`undefined` or `""`) when the
+   * receiver is created, e.g. while `next build` loads the route with no secrets in its environment:
+   * creating it does not throw, and every delivery is then answered 500 `invalid_secret` (the sender
+   * retries) and logged, until the app runs with the secret set. A secret that is present but
+   * malformed throws at once.
+   */
+  readonly secret: string | readonly string[] | undefined;
   /** Where event ids are remembered. Default: a `MemoryStore` (one process only). */
   readonly store?: IdempotencyStore;
   /** Replay window of verification, both directions. Default 300. */
@@ -68,6 +75,14 @@ export interface ReceiverOptions {
    * worker run's (with `outcome.job` set). Its errors are swallowed.
    */
   readonly onOutcome?: (outcome: Outcome) => void;
+  /**
+   * Where the receiver logs what needs attention: handler failures, a misconfigured receiver and
+   * store or queue outages (`error`), refused deliveries (`warn`, at most one line per code every
+   * 10 s), routine outcomes (`debug`, when the logger has it). Default: the console (errors and
+   * warnings only). Any pino-style logger fits (`method(fields, message)`); `false` logs nothing.
+   * Lines carry the code, status, event id and type and the error: never a secret, header or body.
+   */
+  readonly logger?: Logger | false;
   /** The clock. Default: the real one. */
   readonly clock?: Clock;
   /**
@@ -152,7 +167,16 @@ const STORE_RETRY_MS = 5000;
 export function createReceiver<M extends EventMap = EventMap>(options: ReceiverOptions): Receiver<M> {
   const { scheme, onOutcome } = options;
   if (typeof scheme?.parse !== "function") throw new TypeError("scheme must be a scheme, e.g. schemes.stripe");
-  const keys = keysFor(scheme, options.secret, "verify");
+  const { secret } = options;
+  // A missing secret is a deployment's state, not a bug in the code: answered on each delivery.
+  const missingSecret =
+    secret === undefined || secret === ""
+      ? new WebhookVerificationError(
+          "invalid_secret",
+          "the receiver has no signing secret: it was created with an empty secret (is its environment variable set where the app runs?)",
+        )
+      : undefined;
+  const keys: readonly Key[] = missingSecret ? [] : keysFor(scheme, secret as string | readonly string[], "verify");
   const toleranceSeconds = tolerance(options.toleranceSeconds);
   const maxBodyBytes = positive("maxBodyBytes", options.maxBodyBytes, DEFAULTS.maxBodyBytes);
   const leaseMs = positive("leaseSeconds", options.leaseSeconds, DEFAULTS.leaseSeconds) * 1000;
@@ -162,6 +186,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     throw new TypeError('unhandled must be "acknowledge" or "reject"');
   const clock = options.clock ?? realClock;
   const now = () => clock.now();
+  const log = createLog(options.logger, now);
   const store = options.store ?? new MemoryStore({ now });
   const readEvent = options.event ?? scheme.event ?? envelope;
   const queue = options.queue;
@@ -176,6 +201,9 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     try {
       // A logging hook must never change what the sender is told, even an async one that rejects.
       Promise.resolve(onOutcome?.(outcome)).catch(() => {});
+    } catch {}
+    try {
+      log(outcome);
     } catch {}
     return outcome;
   }
@@ -199,6 +227,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     }
     if ((typeof body === "string" ? utf8(body).length : body.length) > maxBodyBytes) return end("payload_too_large");
 
+    if (missingSecret) return end("invalid_secret", { error: missingSecret });
     const header = headerReader(delivery.headers);
     let verified: VerifiedDelivery;
     try {

@@ -356,3 +356,51 @@ describe.each(variants)("$name", ({ create }) => {
     expect(other.calls).toEqual(["evt_two"]);
   });
 });
+
+describe("the app's own logger as the receiver's", () => {
+  test("logger: app.log (pino) gets handler failures as errors and forgeries as warnings, as JSON lines with no secret", async () => {
+    const lines: string[] = [];
+    const logTo = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const app = fastify5({ logger: { level: "info", stream: logTo } });
+    try {
+      // Typed as a user writes it: Fastify's pino logger fits the receiver's `logger` as it is.
+      const receiver = createReceiver<Events>({ scheme: schemes.vastai, secret: SECRET, logger: app.log });
+      receiver.on("resource.flaky", () => {
+        throw new Error("downstream unavailable");
+      });
+      await app.register(webhooks, { receiver, path: "/webhooks" });
+      const url = `${await app.listen({ port: 0, host: "127.0.0.1" })}/webhooks`;
+      const failing = envelope("evt_logged", "resource.flaky");
+      expect((await post(url, failing, await signed(failing))).status).toBe(500);
+      const forged = envelope("evt_forged");
+      const headers = { ...(await signed(forged)), "x-vastai-signature": "ab".repeat(32) };
+      expect((await post(url, forged, headers)).status).toBe(401);
+      const logged = lines
+        .join("")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown> & { level: number; msg: string });
+      const ours = logged.filter((line) => typeof line.code === "string");
+      expect(ours).toEqual([
+        expect.objectContaining({
+          level: 50,
+          code: "handler_failed",
+          status: 500,
+          id: "evt_logged",
+          type: "resource.flaky",
+          err: expect.objectContaining({ message: "downstream unavailable", stack: expect.any(String) }),
+          msg: expect.stringContaining("a handler for resource.flaky evt_logged threw"),
+        }),
+        expect.objectContaining({ level: 40, code: "signature_mismatch", status: 401 }),
+      ]);
+      expect(lines.join("")).not.toContain(SECRET);
+    } finally {
+      await app.close();
+    }
+  });
+});
