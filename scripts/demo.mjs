@@ -18,7 +18,11 @@ const SLOW_MS = 1500;
 // The example's handler does "some real work"; the demo makes it fail once to show the retry.
 // The queue-mode route's handler takes SLOW_MS, longer than some senders wait, and fails for events
 // marked `broken` while the "report service" is down, to show retries ending in a dead letter.
+// What the receivers log (by default to the console): kept here and shown after the table, one line each.
+const logged = [];
+const keep = (level) => (fields, message) => logged.push({ level, fields, message });
 const { app, handled, queue, store, close } = await createApp({
+  logger: { error: keep("error"), warn: keep("warn") },
   slowWork: async (event) => {
     await new Promise((resolve) => setTimeout(resolve, event.data.broken ? 5 : SLOW_MS));
     if (event.data.broken && reportServiceDown) throw new Error("the report service refuses it");
@@ -203,6 +207,12 @@ console.log(`\nhooks demo: examples/express on the ${store} store at ${url}, rea
 console.log(line(columns));
 console.log(line(widths.map((width) => "-".repeat(width))));
 for (const row of rows) console.log(line(columns.map((key) => row[key])));
+console.log(`\nwhat the receivers logged (${logged.length} lines; refusals at most one per code every 10 s):`);
+for (const { level, fields, message } of logged) {
+  const why = fields.err instanceof Error ? `: ${fields.err.message}` : "";
+  const more = fields.suppressed ? ` (+${fields.suppressed} more)` : "";
+  console.log(`  ${level.padEnd(5)}  ${message}${why}${more}`);
+}
 const wrong = rows.filter((row) => row.verdict !== "ok").length;
 console.log(
   `\n${wrong === 0 ? "every outcome was the expected one" : `${wrong} outcome(s) were not the expected one`}`,

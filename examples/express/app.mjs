@@ -15,6 +15,7 @@ export async function createApp({
   work = async () => {},
   slowWork = async () => new Promise((resolve) => setTimeout(resolve, 1500)),
   queueOptions = { attempts: 3, backoffMs: 1000 },
+  logger, // where the receivers log failures and refusals; default: the console
 } = {}) {
   let store = new MemoryStore();
   let quit = async () => {};
@@ -27,7 +28,7 @@ export async function createApp({
   }
 
   const handled = new Map(); // event id → how many times its handler completed
-  const receiver = createReceiver({ scheme: schemes.vastai, secret, store, maxBodyBytes });
+  const receiver = createReceiver({ scheme: schemes.vastai, secret, store, maxBodyBytes, logger });
   receiver.on("instance.*", async (event, { signal }) => {
     await work(event, { signal });
     handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
@@ -37,7 +38,7 @@ export async function createApp({
   // runs the slow handler with retries. MemoryQueue is for development (not durable): in
   // production use @hooks/bullmq and run workers as separate processes.
   const queue = new MemoryQueue({ concurrency: 4, ...queueOptions });
-  const slowReceiver = createReceiver({ scheme: schemes.vastai, secret, store, maxBodyBytes, queue });
+  const slowReceiver = createReceiver({ scheme: schemes.vastai, secret, store, maxBodyBytes, queue, logger });
   slowReceiver.on("report.*", async (event, { signal }) => {
     await slowWork(event, { signal });
     handled.set(event.id, (handled.get(event.id) ?? 0) + 1);

@@ -73,6 +73,12 @@ describe("README's main job", () => {
     );
     expect(run.stdout).toMatch(/audit: uppercase hex signature\s+accepted\s+accepted\s+ok\s+200 processed/);
     expect(run.stdout).toMatch(/audit: oversized body \(signed\)\s+refused\s+refused\s+ok\s+413 payload_too_large/);
+    // The receivers' default logging, kept by the demo and shown after the table.
+    expect(run.stdout).toMatch(
+      /error {2}a handler for instance\.ready evt_3_\w+ threw; answered 500 so the sender retries/,
+    );
+    expect(run.stdout).toMatch(/error {2}a handler for report\.requested evt_9_\w+ threw; that was attempt 3 of 3/);
+    expect(run.stdout).toMatch(/warn {3}refused a delivery \(signature_mismatch, 401\)/);
     expect(run.stdout).not.toMatch(/WRONG/);
     expect(run.status).toBe(0);
   });

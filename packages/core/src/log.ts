@@ -87,8 +87,13 @@ export const LOG_INTERVAL_MS = 10_000;
 
 function sentence(outcome: Outcome): string {
   const event = outcome.type === undefined ? "" : ` ${outcome.type}${outcome.id === undefined ? "" : ` ${outcome.id}`}`;
-  const worker = outcome.job !== undefined;
-  const retry = worker ? "the queue retries it" : `answered ${outcome.status} so the sender retries`;
+  const { job } = outcome;
+  const worker = job !== undefined;
+  const retry = !worker
+    ? `answered ${outcome.status} so the sender retries`
+    : job.attempt < job.maxAttempts
+      ? "the queue retries it"
+      : `that was attempt ${job.attempt} of ${job.maxAttempts}: the queue dead-letters it`;
   switch (outcome.code) {
     case "handler_failed":
       return `a handler for${event} threw; ${retry}`;
@@ -103,7 +108,7 @@ function sentence(outcome: Outcome): string {
     case "unsupported_algorithm":
       return `the receiver is misconfigured (${outcome.code}): every delivery is answered ${outcome.status} until it is fixed`;
     case "unhandled_rejected":
-      return `no handler for${event} (unhandled: "reject"); ${worker ? "the queue retries it" : "answered 501"}`;
+      return `no handler for${event} (unhandled: "reject"); ${worker ? retry : "answered 501"}`;
     case "fingerprint_mismatch":
       return `refused${event}: its id was delivered before with a different body (422)`;
     default:

@@ -189,7 +189,9 @@ describe("a pino-style logger", () => {
     await vi.waitFor(() => expect(logger.lines.some((line) => line.fields.code === "handler_failed")).toBe(true));
     const line = logger.lines.find((l) => l.fields.code === "handler_failed")!;
     expect(line.fields.job).toEqual({ attempt: 1, maxAttempts: 1 });
-    expect(line.message).toBe("a handler for resource.created evt_q threw; the queue retries it");
+    expect(line.message).toBe(
+      "a handler for resource.created evt_q threw; that was attempt 1 of 1: the queue dead-letters it",
+    );
     await queue.close();
   });
 
