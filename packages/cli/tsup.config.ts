@@ -9,4 +9,6 @@ export default defineConfig({
   sourcemap: true,
   target: "es2022",
   platform: "node",
+  // cli.ts reads its package.json next to import.meta.url; the shim makes that work in the CJS build too.
+  shims: true,
 });

@@ -1,8 +1,8 @@
 // The audit: named cases that attack a receiver as an adversary or a careless sender would, and their verdicts.
 import { randomUUID } from "node:crypto";
-import { type Answer, post } from "./http";
+import { type Answer, answerText, post } from "./http";
+import { buildEvent } from "./payloads";
 import {
-  envelope,
   type Headers,
   mapSignature,
   type Profile,
@@ -39,6 +39,9 @@ export interface CaseResult {
   readonly ms: number;
 }
 
+/** The first case: every other verdict means something only once this one is accepted. */
+export const VALID_DELIVERY = "valid delivery";
+
 interface Case {
   readonly name: string;
   readonly expected: Expected;
@@ -58,17 +61,19 @@ function casesFor(options: AuditOptions): Case[] {
   const run = randomUUID().slice(0, 8);
   let n = 0;
   // Each case gets a fresh event id so that deduplication never hides what the verification did.
-  const event = (data: unknown = { audit: true }) => {
-    const id = `audit_${run}_${++n}`;
-    return { id, ...envelope(profile, { id, type, data }, now) };
-  };
+  // The body is the provider's real shape around its sample data, unless a case needs other data.
+  const event = (data?: unknown) => buildEvent(profile, { type, id: `audit_${run}_${++n}`, created: now, data }, now);
   const good = async (options: { timestamp?: number; data?: unknown } = {}) => {
     const e = event(options.data);
-    return signed(profile, secret, e.body, { id: e.id, extra: e.headers, ...options });
+    return signed(profile, secret, e.body, {
+      id: e.signingId,
+      extra: e.headers,
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    });
   };
   const rawTimestamp = (timestamp: string) => () => {
     const e = event();
-    const forged = signedWithRawTimestamp(profile, secret, e.body, timestamp, e.id);
+    const forged = signedWithRawTimestamp(profile, secret, e.body, timestamp, e.signingId);
     return { body: forged.body, headers: { ...e.headers, ...forged.headers } };
   };
   const edit = (change: (headers: Headers) => Headers) => async () => {
@@ -78,13 +83,13 @@ function casesFor(options: AuditOptions): Case[] {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
 
   const cases: Case[] = [
-    { name: "valid delivery", expected: "accepted", build: () => good() },
+    { name: VALID_DELIVERY, expected: "accepted", build: () => good() },
     {
       name: "tampered body",
       expected: "refused",
       build: async () => {
-        const delivery = await good({ data: { amount: 100 } });
-        return { ...delivery, body: String(delivery.body).replace('"amount":100', '"amount":999') };
+        const delivery = await good();
+        return { ...delivery, body: tamper(String(delivery.body)) };
       },
     },
     {
@@ -95,7 +100,7 @@ function casesFor(options: AuditOptions): Case[] {
         // Same shape as the real secret (standard-webhooks needs base64), different bytes.
         const wrong =
           profile.name === "standard-webhooks" ? "whsec_d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==" : `${secret}-wrong`;
-        return signed(profile, wrong, e.body, { id: e.id, extra: e.headers });
+        return signed(profile, wrong, e.body, { id: e.signingId, extra: e.headers });
       },
     },
     { name: "missing signature", expected: "refused", build: edit((h) => withoutSignature(profile, h)) },
@@ -135,7 +140,7 @@ function casesFor(options: AuditOptions): Case[] {
       expected: "refused",
       build: async () => {
         const e = event();
-        return signed(profile, secret, "", { id: e.id, extra: e.headers });
+        return signed(profile, secret, "", { id: e.signingId, extra: e.headers });
       },
     },
     {
@@ -147,6 +152,14 @@ function casesFor(options: AuditOptions): Case[] {
   return cases;
 }
 
+/** The body with one digit changed (never to 0, so a number stays valid JSON): it parses, and no longer matches its signature. */
+function tamper(body: string): string {
+  const at = body.search(/[0-9]/);
+  if (at < 0) throw new Error("the audit's body has no digit to change");
+  const digit = Number(body[at]);
+  return `${body.slice(0, at)}${digit === 9 ? 8 : digit + 1}${body.slice(at + 1)}`;
+}
+
 function judge(test: Case, answer: Answer): Verdict {
   const status = answer.status;
   if (status === undefined || status >= 500) return "FAIL"; // a hang, a reset or a crash is never right
@@ -156,14 +169,21 @@ function judge(test: Case, answer: Answer): Verdict {
   return refused ? "ok" : "FAIL";
 }
 
-/** Runs every case one after another (a receiver under audit may be a dev server) and returns their results. */
+/**
+ * Runs every case one after another (a receiver under audit may be a dev server) and returns their
+ * results. The valid delivery goes first; when it is not accepted (wrong secret, wrong URL, nothing
+ * listening) the audit stops there and returns that one FAIL: refusals of attacks by a receiver
+ * that refuses everything prove nothing.
+ */
 export async function audit(options: AuditOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const test of casesFor(options)) {
     const delivery = await test.build();
     const answer = await post(options.url, delivery.body, delivery.headers, options.timeoutMs ?? 10_000);
-    const got = answer.status === undefined ? answer.code : `${answer.status}${answer.code ? ` ${answer.code}` : ""}`;
-    results.push({ case: test.name, expected: test.expected, got, verdict: judge(test, answer), ms: answer.ms });
+    const got = answerText(answer);
+    const verdict = judge(test, answer);
+    results.push({ case: test.name, expected: test.expected, got, verdict, ms: answer.ms });
+    if (test.name === VALID_DELIVERY && verdict !== "ok") break;
   }
   return results;
 }

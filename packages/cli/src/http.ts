@@ -11,6 +11,11 @@ export interface Answer {
   readonly ms: number;
 }
 
+/** An answer as one short text: `401 signature_mismatch`, or the failure (`ECONNREFUSED`, `no answer in 300 ms`). */
+export function answerText(answer: Answer): string {
+  return answer.status === undefined ? answer.code : `${answer.status}${answer.code ? ` ${answer.code}` : ""}`;
+}
+
 export function post(url: string, body: string | Uint8Array, headers: Headers, timeoutMs: number): Promise<Answer> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);

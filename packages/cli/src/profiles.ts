@@ -1,4 +1,4 @@
-// The CLI's view of each scheme: its command-line name, the envelope it sends, and where its signature and timestamp travel.
+// The CLI's view of each scheme: its command-line name, and where its signature and timestamp travel.
 import { createHmac } from "node:crypto";
 import { type Scheme, schemes, sign } from "@hooks/core";
 
@@ -83,24 +83,6 @@ export function profileOf(name: string | undefined): Profile {
 /** A mistake in how the command was called: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
-export interface Event {
-  readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-}
-
-/** The body and extra headers a real sender of this scheme would use for an event. */
-export function envelope(profile: Profile, event: Event, created: number): { body: string; headers: Headers } {
-  const headers: Headers = {};
-  let body: unknown = { id: event.id, type: event.type, data: event.data, created };
-  if (profile.name === "github") headers["x-github-event"] = event.type;
-  if (profile.name === "shopify")
-    Object.assign(headers, { "x-shopify-topic": event.type, "x-shopify-event-id": event.id });
-  if (profile.name === "slack")
-    body = { type: "event_callback", event_id: event.id, event: { type: event.type, ...Object(event.data) } };
-  return { body: JSON.stringify(body), headers };
-}
-
 export type Headers = Record<string, string>;
 
 export interface Signed {
@@ -133,7 +115,7 @@ export async function signed(
 export function signedWithRawTimestamp(
   profile: Profile,
   secret: string,
-  body: string,
+  body: string | Uint8Array,
   timestamp: string,
   id: string,
 ): Signed {

@@ -1,54 +1,14 @@
 // The built `hooks` command as a process, against our receiver and against a naive one written the classic way.
-import { execFile } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { once } from "node:events";
-import { createServer, type RequestListener, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import type { RequestListener } from "node:http";
 import { createReceiver, MemoryStore, type Scheme, schemes, verify } from "@hooks/core";
 import { webhooks } from "@hooks/express";
 import express from "express";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { hooks, listen } from "./helpers";
 
-const CLI = join(import.meta.dirname, "..", "dist", "cli.js");
 const SECRET = "cli-test-secret";
 const SW_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI without blocking this process, which serves the receivers it talks to. */
-function hooks(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { encoding: "utf8", env: { ...process.env, HOOKS_SECRET: "", ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map((server) => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    }),
-  );
-});
-
-async function listen(handler: RequestListener): Promise<string> {
-  const server = createServer(handler);
-  servers.push(server);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
-}
 
 /** Our receiver behind @hooks/express, counting handler runs per event id. */
 async function ours(scheme: Scheme = schemes.vastai, secret = SECRET) {
@@ -100,11 +60,6 @@ interface Report {
   failed: number;
   results: { case: string; expected: string; got: string; verdict: string }[];
 }
-
-beforeAll(async () => {
-  const { existsSync } = await import("node:fs");
-  if (!existsSync(CLI)) throw new Error("build @hooks/cli first: npx tsup in packages/cli");
-});
 
 describe("hooks audit", () => {
   test("our receiver passes every case, and the table says so", async () => {
@@ -167,13 +122,18 @@ describe("hooks audit", () => {
     expect(run.code).toBe(1);
   });
 
-  test("a receiver that never answers counts as a failure, not a hang of the audit", async () => {
-    const url = await listen(() => {}); // reads nothing, answers nothing
+  test("a receiver that never answers stops the audit at the valid delivery, not a hang of the audit", async () => {
+    let requests = 0;
+    const url = await listen(() => {
+      requests++; // reads nothing, answers nothing
+    });
     const run = await hooks(["audit", "--url", url, "--scheme", "github", "--timeout-ms", "300", "--json"], {
       HOOKS_SECRET: SECRET,
     });
-    const report = JSON.parse(run.stdout) as Report;
-    expect(report.results.every((r) => r.verdict === "FAIL" && r.got === "no answer in 300 ms")).toBe(true);
+    const report = JSON.parse(run.stdout) as Report & { ok: boolean; error: string };
+    expect(report).toMatchObject({ ok: false, error: "the valid delivery was refused (wrong secret or URL?)" });
+    expect(report.results).toEqual([expect.objectContaining({ case: "valid delivery", got: "no answer in 300 ms" })]);
+    expect(requests).toBe(1);
     expect(run.code).toBe(1);
   });
 });
@@ -187,7 +147,9 @@ describe("hooks send", () => {
     );
     expect(run.stdout).toMatch(/^#1 {2}200 processed {2}\d+ ms$/m);
     expect(run.stdout).toMatch(/^#20 {2}200 duplicate {2}\d+ ms$/m);
-    expect(run.stdout).toMatch(/20 deliveries of evt_send_1: 1× 200 processed, 19× 200 duplicate; p50 \d+ ms/);
+    expect(run.stdout).toMatch(
+      /20 deliveries of instance\.ready evt_send_1: 1× 200 processed, 19× 200 duplicate; p50 \d+ ms/,
+    );
     expect(runs.get("evt_send_1")).toBe(1);
     expect(run.code).toBe(0);
 
@@ -206,7 +168,7 @@ describe("hooks send", () => {
         "--concurrency",
         "10",
         "--data",
-        '{"gpu":"A100"}',
+        '{"gpu_name":"A100"}',
         "--json",
       ],
       { HOOKS_SECRET: SECRET },
@@ -216,18 +178,19 @@ describe("hooks send", () => {
     expect(runs.get("evt_send_2")).toBe(1);
   });
 
-  test("the secret comes from --secret too, and a wrong one is reported per delivery", async () => {
+  test("the secret comes from --secret too, and a wrong one is reported per delivery and fails the command", async () => {
     const { url } = await ours();
     const run = await hooks(["send", "x.y", "--url", url, "--scheme", "vastai", "--secret", "wrong"]);
     expect(run.stdout).toMatch(/^#1 {2}401 signature_mismatch/m);
-    expect(run.code).toBe(0); // a 4xx is an answer; only 5xx and no answer fail the command
+    expect(run.stderr.trim()).toBe("hooks: 1 of 1 not accepted: 401 signature_mismatch (wrong secret?)");
+    expect(run.code).toBe(1);
   });
 });
 
 describe("hooks sign", () => {
   test("prints headers the core verifies, and a curl line", async () => {
     const body = '{"id":"evt_sign","type":"a.b","data":{},"created":1}';
-    const run = await hooks(["sign", "--scheme", "stripe", "--data", body, "--json"], { HOOKS_SECRET: SECRET });
+    const run = await hooks(["sign", "--scheme", "stripe", "--body", body, "--json"], { HOOKS_SECRET: SECRET });
     const { headers, curl } = JSON.parse(run.stdout) as { headers: Record<string, string>; curl: string };
     await expect(verify({ scheme: schemes.stripe, secret: SECRET, headers, payload: body })).resolves.toBeTruthy();
     expect(curl).toContain(`-H 'stripe-signature: ${headers["stripe-signature"]}'`);
@@ -253,8 +216,29 @@ describe("usage", () => {
       'hooks: unknown scheme "paypal"',
     ],
     [
-      ["send", "--url", "http://127.0.0.1:9/", "--scheme", "vastai", "--secret", "s"],
-      "hooks: the event type is required",
+      ["send", "a.b", "--url", "http://127.0.0.1:9/", "--scheme", "stripe", "--secret", "s", "--event", "x"],
+      "hooks: --event is for github and shopify; stripe carries the type in the body",
+    ],
+    [
+      ["send", "--url", "http://127.0.0.1:9/", "--scheme", "github", "--secret", "s", "--body", "{}"],
+      "hooks: pass --event: the x-github-event header GitHub sends with this body",
+    ],
+    [
+      ["send", "--url", "http://127.0.0.1:9/", "--scheme", "shopify", "--secret", "s", "--body", "{}"],
+      "hooks: pass --event: the topic Shopify sends with this body",
+    ],
+    [
+      ["sign", "--scheme", "vastai", "--secret", "s", "--data", "{}", "--body", "{}"],
+      "hooks: pass one of --data, --body and --file",
+    ],
+    [["sign", "--scheme", "vastai", "--secret", "s", "--data", "{"], "hooks: --data is not valid JSON"],
+    [["sign", "--scheme", "vastai", "--secret", "s", "--header", "no-equals"], "hooks: --header must be name=value"],
+    [["sign", "--scheme", "vastai", "--secret", "s", "--id", "a b"], "hooks: --id must be 1 to 256 printable"],
+    [["sign", "--scheme", "vastai", "--secret", "s", "--created", "soon"], "hooks: --created must be"],
+    [["sign", "a.b", "c.d", "--scheme", "vastai", "--secret", "s"], 'hooks: unexpected argument "c.d"'],
+    [
+      ["audit", "--url", "http://x", "--scheme", "vastai", "--event", "e"],
+      "hooks: --event is not an option of hooks audit",
     ],
     [
       ["send", "a.b", "--url", "http://x", "--scheme", "vastai", "--secret", "s", "--repeat", "0"],
