@@ -236,7 +236,7 @@ describe("without @hooks/bullmq installed", () => {
   test("dead-letters says what to install (exit 2); sign still works", async () => {
     const run = await hooks(["dead-letters", "--redis-url", redisUrl], { cli });
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toContain("npm install @hooks/bullmq bullmq");
+    expect(run.stderr).toContain("npm install @hooks/bullmq @hooks/core bullmq");
     expect(run.code).toBe(2);
     const signed = await hooks(["sign", "--scheme", "stripe", "--secret", "s", "--json"], { cli });
     expect(JSON.parse(signed.stdout).headers["stripe-signature"]).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);

@@ -1,7 +1,9 @@
-// @hooks/next in a real Next.js app: one `next build` of test/fixture, `next start` on 127.0.0.1, signed deliveries.
+// @hooks/next in real Next.js apps, on Next 16 (test/fixture) and Next 15 (test/next15, the same sources
+// copied in): `next build` with the webhook secret unset, `next start` on 127.0.0.1, signed deliveries.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -9,60 +11,84 @@ import { createReceiver, schemes, sign } from "@hooks/core";
 import type { NextApiHandler } from "next";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { toApiHandler, toRouteHandler } from "../src/index";
-import { MAX_BODY_BYTES, SECRET } from "./fixture/lib/deliveries";
+import { MAX_BODY_BYTES, SECRET_ENV } from "./fixture/lib/deliveries";
 
+const SECRET = "fixture-secret-for-next";
 const fixture = fileURLToPath(new URL("./fixture/", import.meta.url));
-const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-// vitest sets NODE_ENV=test, which `next build` warns about and `next start` must not see.
-const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
 const now = () => Math.floor(Date.now() / 1000);
 
-let server: ChildProcess | undefined;
-let base = "";
-let serverLog = "";
+/** The fixture's sources, copied into the Next 15 app before its build (its node_modules has Next 15). */
+const SOURCES = ["app", "pages", "lib", "jsconfig.json"];
 
-/** Runs `next <args>` in the fixture to completion; rejects with its output if it fails. */
-async function next(args: string[]): Promise<void> {
-  const child = spawn(process.execPath, [nextBin, ...args], { cwd: fixture, env, stdio: ["ignore", "pipe", "pipe"] });
+const versions = [
+  { major: 16, dir: fixture },
+  { major: 15, dir: fileURLToPath(new URL("./next15/", import.meta.url)) },
+];
+
+/** A running `next start` of one app. */
+interface App {
+  base: string;
+  log: string;
+  stop(): Promise<void>;
+}
+
+/** Runs `next <args>` in `dir` with that app's own Next; resolves with its output, rejects with it on failure. */
+async function nextIn(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const bin = createRequire(`${dir}package.json`).resolve("next/dist/bin/next");
+  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk) => (output += chunk));
   child.stderr.on("data", (chunk) => (output += chunk));
   const [code] = await once(child, "exit");
-  if (code !== 0) throw new Error(`next ${args.join(" ")} exited with ${code}:\n${output}`);
+  if (code !== 0) throw new Error(`next ${args.join(" ")} in ${dir} exited with ${code}:\n${output}`);
+  return output;
 }
 
-beforeAll(async () => {
-  await next(["build"]);
-  // Port 0 works: Next prints the port the OS chose. Its own process group, so afterAll stops every child.
-  const child = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", "0"], {
-    cwd: fixture,
+/** Environment of the app's processes, without the webhook secret unless given. */
+function environment(secret?: string): NodeJS.ProcessEnv {
+  // vitest sets NODE_ENV=test, which `next build` warns about and `next start` must not see.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  delete env[SECRET_ENV];
+  if (secret !== undefined) env[SECRET_ENV] = secret;
+  return env;
+}
+
+/** `next start` on 127.0.0.1, port 0 (Next prints the port the OS chose), in its own process group. */
+async function start(dir: string, env: NodeJS.ProcessEnv): Promise<App> {
+  const bin = createRequire(`${dir}package.json`).resolve("next/dist/bin/next");
+  const child: ChildProcess = spawn(process.execPath, [bin, "start", "-H", "127.0.0.1", "-p", "0"], {
+    cwd: dir,
     env,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  server = child;
-  child.stderr.on("data", (chunk) => (serverLog += chunk));
-  base = await new Promise<string>((resolve, reject) => {
-    const fail = (why: string) => reject(new Error(`next start ${why}:\n${serverLog}`));
+  const app: App = { base: "", log: "", stop: () => stop(child) };
+  child.stderr?.on("data", (chunk) => (app.log += chunk));
+  app.base = await new Promise<string>((resolve, reject) => {
+    const fail = (why: string) => reject(new Error(`next start ${why}:\n${app.log}`));
     child.on("exit", (code) => fail(`exited with ${code}`));
-    child.stdout.on("data", (chunk) => {
-      serverLog += chunk;
-      const url = /- Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(serverLog)?.[1];
-      if (url && serverLog.includes("Ready")) resolve(url);
+    child.stdout?.on("data", (chunk) => {
+      app.log += chunk;
+      const url = /- Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(app.log)?.[1];
+      if (url && app.log.includes("Ready")) resolve(url);
     });
   });
-});
+  return app;
+}
 
-afterAll(async () => {
-  const pid = server?.pid;
-  if (!server || !pid || server.exitCode !== null) return;
-  const exited = once(server, "exit");
+/** The app under test: one `describe` per Next version starts its own. */
+let current: App = { base: "", log: "", stop: async () => {} };
+
+async function stop(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (!pid || child.exitCode !== null) return;
+  const exited = once(child, "exit");
   process.kill(-pid, "SIGTERM");
   // Next waits for requests in flight before it exits; a hung one must not keep it running.
   const hard = setTimeout(() => process.kill(-pid, "SIGKILL"), 5_000);
   await exited;
   clearTimeout(hard);
-});
+}
 
 /** A signed delivery of one event, as the sender would post it. */
 async function delivery(type = "test.created", options: { id?: string; timestamp?: number } = {}) {
@@ -84,7 +110,7 @@ interface Answer {
 }
 
 async function post(path: string, d: { body: string; headers: Record<string, string> }): Promise<Answer> {
-  const response = await fetch(new URL(path, base), { method: "POST", headers: d.headers, body: d.body });
+  const response = await fetch(new URL(path, current.base), { method: "POST", headers: d.headers, body: d.body });
   const text = await response.text();
   try {
     return { status: response.status, ...(JSON.parse(text) as { code: string; message?: string }) };
@@ -95,7 +121,7 @@ async function post(path: string, d: { body: string; headers: Record<string, str
 
 /** How often the route's handler ran for `id`, as the route itself reports (its own module state). */
 async function runs(path: string, id: string): Promise<number> {
-  const counts = (await (await fetch(new URL(path, base))).json()) as Record<string, number>;
+  const counts = (await (await fetch(new URL(path, current.base))).json()) as Record<string, number>;
   return counts[id] ?? 0;
 }
 
@@ -116,7 +142,7 @@ function postChunked(path: string, headers: Record<string, string>, totalBytes: 
     // A keep-alive connection of its own, as senders use: asking for `connection: close` would make
     // Node close it right after the answer, under the unread body, and the reset can beat the 413.
     const agent = new Agent({ keepAlive: true });
-    const req = request(new URL(path, base), { method: "POST", headers, agent });
+    const req = request(new URL(path, current.base), { method: "POST", headers, agent });
     const fail = (error: Error) => {
       clearTimeout(noAnswer);
       agent.destroy();
@@ -148,110 +174,150 @@ function postChunked(path: string, headers: Record<string, string>, totalBytes: 
   });
 }
 
-const routes = [
-  { name: "App Router, Node runtime", path: "/node", answersMidBody: true },
-  // Next's Edge sandbox (next start) buffers the request body and answers only after it ended.
-  { name: "App Router, Edge runtime", path: "/edge", answersMidBody: false },
-  { name: "Pages Router API route", path: "/api/pages", answersMidBody: true },
-];
+describe.each(versions)("Next $major", ({ major, dir }) => {
+  /** What a delivery got from the app started without its secret. */
+  let unconfigured: Answer | undefined;
 
-describe.each(routes)("$name", ({ path, answersMidBody }) => {
-  test("a valid delivery runs the handler and gets 200", async () => {
-    const d = await delivery();
-    expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
-    expect(await runs(path, d.id)).toBe(1);
-  });
-
-  test("a duplicate gets 200 and does not run the handler again", async () => {
-    const d = await delivery();
-    expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
-    expect(await post(path, d)).toEqual({ status: 200, code: "duplicate" });
-    expect(await runs(path, d.id)).toBe(1);
-  });
-
-  test("a tampered body gets 401 and runs nothing", async () => {
-    const d = await delivery();
-    const tampered = { ...d, body: d.body.replace("gpu-1", "gpu-2") };
-    expect(await post(path, tampered)).toEqual({ status: 401, code: "signature_mismatch" });
-    expect(await runs(path, d.id)).toBe(0);
-  });
-
-  test("stale and future timestamps get 401 and run nothing", async () => {
-    const stale = await delivery("test.created", { timestamp: now() - 600 });
-    const future = await delivery("test.created", { timestamp: now() + 600 });
-    expect(await post(path, stale)).toEqual({ status: 401, code: "timestamp_too_old" });
-    expect(await post(path, future)).toEqual({ status: 401, code: "timestamp_in_future" });
-    expect(await runs(path, stale.id)).toBe(0);
-    expect(await runs(path, future.id)).toBe(0);
-  });
-
-  test("missing signature headers get 400 and run nothing", async () => {
-    const d = await delivery();
-    expect(await post(path, { body: d.body, headers: { "content-type": "application/json" } })).toEqual({
-      status: 400,
-      code: "missing_header",
-    });
-    expect(await runs(path, d.id)).toBe(0);
-  });
-
-  test("a handler that throws gets 500; the retry runs it again and gets 200", async () => {
-    const d = await delivery("test.fail_once");
-    expect(await post(path, d)).toEqual({ status: 500, code: "handler_failed" });
-    expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
-    expect(await runs(path, d.id)).toBe(2);
-  });
-
-  test("a body over maxBodyBytes gets 413 and runs nothing", async () => {
-    const d = await delivery();
-    const padded = JSON.stringify({ ...JSON.parse(d.body), padding: "x".repeat(MAX_BODY_BYTES) });
-    const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: padded });
-    expect(await post(path, { body: padded, headers })).toEqual({ status: 413, code: "payload_too_large" });
-    expect(await runs(path, d.id)).toBe(0);
-  });
-
-  test("a chunked body over maxBodyBytes (no content-length) gets 413", async () => {
-    const { headers } = await delivery();
-    const answer = await postChunked(path, headers, 4 * MAX_BODY_BYTES);
-    expect(answer).toMatchObject({ status: 413, code: "payload_too_large" });
-  });
-
-  test.runIf(answersMidBody)("the 413 comes while the sender is still sending", async () => {
-    const { headers } = await delivery();
-    // Far more than the loopback buffers hold: if the server read on, this would finish first.
-    const answer = await postChunked(path, headers, 64 * 1024 * 1024);
-    expect(answer).toMatchObject({ status: 413, code: "payload_too_large", finished: false });
-  });
-
-  test("20 concurrent identical deliveries run the handler once", async () => {
-    const d = await delivery("test.slow");
-    const answers = await Promise.all(Array.from({ length: 20 }, () => post(path, d)));
-    expect(await runs(path, d.id)).toBe(1);
-    expect(answers.filter((answer) => answer.code === "processed")).toHaveLength(1);
-    for (const answer of answers) expect([200, 409]).toContain(answer.status);
-  });
-});
-
-describe("Pages Router API route and methods", () => {
-  test("a method other than POST gets the core's 405 with Allow: POST", async () => {
-    const response = await fetch(`${base}/api/pages`, { method: "PUT", body: "{}" });
-    expect([response.status, response.headers.get("allow"), (await response.json()).code]).toEqual([
-      405,
-      "POST",
-      "method_not_allowed",
-    ]);
-  });
-});
-
-describe("Pages Router API route with Next's body parser left on", () => {
-  test("deliveries get 500 invalid_payload naming the fix, and the server log names Next's fix once", async () => {
-    for (let i = 0; i < 2; i++) {
-      const answer = await post("/api/parsed", await delivery());
-      expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
-      expect(answer.message).toMatch(/raw request body.*before any JSON parser/);
+  beforeAll(async () => {
+    if (dir !== fixture) {
+      for (const source of SOURCES) {
+        rmSync(`${dir}${source}`, { recursive: true, force: true });
+        cpSync(`${fixture}${source}`, `${dir}${source}`, { recursive: true });
+      }
     }
-    const fix = "export const config = { api: { bodyParser: false } };";
-    await expect.poll(() => serverLog.includes(fix)).toBe(true);
-    expect(serverLog.split(fix)).toHaveLength(2);
+    const installed = JSON.parse(
+      readFileSync(createRequire(`${dir}package.json`).resolve("next/package.json"), "utf8"),
+    );
+    expect(Number(installed.version.split(".")[0]), "the Next major this app builds with").toBe(major);
+    // Built with no secret in the environment, as Docker, CI and preview builds do.
+    await nextIn(dir, ["build"], environment());
+    const bare = await start(dir, environment());
+    current = bare;
+    try {
+      unconfigured = await post("/node", await delivery()).catch((error) => ({ status: 0, code: String(error) }));
+    } finally {
+      await bare.stop();
+    }
+    current = await start(dir, environment(SECRET));
+  });
+
+  afterAll(async () => {
+    await current.stop();
+  });
+
+  test("built without the secret; started without it, a delivery gets 500 invalid_secret naming the fix", () => {
+    expect(unconfigured).toMatchObject({
+      status: 500,
+      code: "invalid_secret",
+      message: expect.stringMatching(/no signing secret/),
+    });
+  });
+
+  const routes = [
+    { name: "App Router, Node runtime", path: "/node", answersMidBody: true },
+    // Next's Edge sandbox (next start) buffers the request body and answers only after it ended.
+    { name: "App Router, Edge runtime", path: "/edge", answersMidBody: false },
+    { name: "Pages Router API route", path: "/api/pages", answersMidBody: true },
+  ];
+
+  describe.each(routes)("$name", ({ path, answersMidBody }) => {
+    test("a valid delivery runs the handler and gets 200", async () => {
+      const d = await delivery();
+      expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
+      expect(await runs(path, d.id)).toBe(1);
+    });
+
+    test("a duplicate gets 200 and does not run the handler again", async () => {
+      const d = await delivery();
+      expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
+      expect(await post(path, d)).toEqual({ status: 200, code: "duplicate" });
+      expect(await runs(path, d.id)).toBe(1);
+    });
+
+    test("a tampered body gets 401 and runs nothing", async () => {
+      const d = await delivery();
+      const tampered = { ...d, body: d.body.replace("gpu-1", "gpu-2") };
+      expect(await post(path, tampered)).toEqual({ status: 401, code: "signature_mismatch" });
+      expect(await runs(path, d.id)).toBe(0);
+    });
+
+    test("stale and future timestamps get 401 and run nothing", async () => {
+      const stale = await delivery("test.created", { timestamp: now() - 600 });
+      const future = await delivery("test.created", { timestamp: now() + 600 });
+      expect(await post(path, stale)).toEqual({ status: 401, code: "timestamp_too_old" });
+      expect(await post(path, future)).toEqual({ status: 401, code: "timestamp_in_future" });
+      expect(await runs(path, stale.id)).toBe(0);
+      expect(await runs(path, future.id)).toBe(0);
+    });
+
+    test("missing signature headers get 400 and run nothing", async () => {
+      const d = await delivery();
+      expect(await post(path, { body: d.body, headers: { "content-type": "application/json" } })).toEqual({
+        status: 400,
+        code: "missing_header",
+      });
+      expect(await runs(path, d.id)).toBe(0);
+    });
+
+    test("a handler that throws gets 500; the retry runs it again and gets 200", async () => {
+      const d = await delivery("test.fail_once");
+      expect(await post(path, d)).toEqual({ status: 500, code: "handler_failed" });
+      expect(await post(path, d)).toEqual({ status: 200, code: "processed" });
+      expect(await runs(path, d.id)).toBe(2);
+    });
+
+    test("a body over maxBodyBytes gets 413 and runs nothing", async () => {
+      const d = await delivery();
+      const padded = JSON.stringify({ ...JSON.parse(d.body), padding: "x".repeat(MAX_BODY_BYTES) });
+      const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: padded });
+      expect(await post(path, { body: padded, headers })).toEqual({ status: 413, code: "payload_too_large" });
+      expect(await runs(path, d.id)).toBe(0);
+    });
+
+    test("a chunked body over maxBodyBytes (no content-length) gets 413", async () => {
+      const { headers } = await delivery();
+      const answer = await postChunked(path, headers, 4 * MAX_BODY_BYTES);
+      expect(answer).toMatchObject({ status: 413, code: "payload_too_large" });
+    });
+
+    test.runIf(answersMidBody)("the 413 comes while the sender is still sending", async () => {
+      const { headers } = await delivery();
+      // Far more than the loopback buffers hold: if the server read on, this would finish first.
+      const answer = await postChunked(path, headers, 64 * 1024 * 1024);
+      expect(answer).toMatchObject({ status: 413, code: "payload_too_large", finished: false });
+    });
+
+    test("20 concurrent identical deliveries run the handler once", async () => {
+      const d = await delivery("test.slow");
+      const answers = await Promise.all(Array.from({ length: 20 }, () => post(path, d)));
+      expect(await runs(path, d.id)).toBe(1);
+      expect(answers.filter((answer) => answer.code === "processed")).toHaveLength(1);
+      for (const answer of answers) expect([200, 409]).toContain(answer.status);
+    });
+  });
+
+  describe("Pages Router API route and methods", () => {
+    test("a method other than POST gets the core's 405 with Allow: POST", async () => {
+      const response = await fetch(`${current.base}/api/pages`, { method: "PUT", body: "{}" });
+      expect([response.status, response.headers.get("allow"), (await response.json()).code]).toEqual([
+        405,
+        "POST",
+        "method_not_allowed",
+      ]);
+    });
+  });
+
+  describe("Pages Router API route with Next's body parser left on", () => {
+    test("deliveries get 500 invalid_payload naming the fix, and the server log names Next's fix once", async () => {
+      for (let i = 0; i < 2; i++) {
+        const answer = await post("/api/parsed", await delivery());
+        expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
+        expect(answer.message).toMatch(/raw request body.*before any JSON parser/);
+      }
+      const fix = "export const config = { api: { bodyParser: false } };";
+      await expect.poll(() => current.log.includes(fix)).toBe(true);
+      expect(current.log.split(fix)).toHaveLength(2);
+    });
   });
 });
 
