@@ -43,6 +43,18 @@ const variants: { name: string; create: (options: AppOptions) => TestApp }[] = [
   },
 ];
 
+/** A stream for Fastify's logger (pino) that keeps what it writes. */
+function logCollector(): { lines: string[]; logTo: Writable } {
+  const lines: string[] = [];
+  const logTo = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString());
+      callback();
+    },
+  });
+  return { lines, logTo };
+}
+
 type Events = { "resource.created": { name: string }; "resource.flaky": { name: string } };
 
 function setup(maxBodyBytes = MAX_BODY_BYTES) {
@@ -251,13 +263,7 @@ describe.each(variants)("$name", ({ create }) => {
   });
 
   test("a declared body 4× the limit gets the core's 413, logged by Fastify, and the server goes on", async () => {
-    const lines: string[] = [];
-    const logTo = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(chunk.toString());
-        callback();
-      },
-    });
+    const { lines, logTo } = logCollector();
     const { url, calls, outcomes } = await start({ logTo });
     const huge = envelope("evt_huge").replace("}", `${" ".repeat(4 * MAX_BODY_BYTES)}}`);
     expect(await post(url, huge, await signed(huge))).toEqual({ status: 413, body: { code: "payload_too_large" } });
@@ -359,13 +365,7 @@ describe.each(variants)("$name", ({ create }) => {
 
 describe("the app's own logger as the receiver's", () => {
   test("logger: app.log (pino) gets handler failures as errors and forgeries as warnings, as JSON lines with no secret", async () => {
-    const lines: string[] = [];
-    const logTo = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(chunk.toString());
-        callback();
-      },
-    });
+    const { lines, logTo } = logCollector();
     const app = fastify5({ logger: { level: "info", stream: logTo } });
     try {
       // Typed as a user writes it: Fastify's pino logger fits the receiver's `logger` as it is.
