@@ -26,7 +26,16 @@ for (const name of readdirSync(join(root, "packages")).sort()) {
 }
 
 rmSync(results, { force: true });
-const vitestArgs = ["run", "--config", "vitest.workspace.ts", "--reporter=default", "--reporter=json"];
+// A passing test's console output (the receivers' default logging of the failures the tests provoke)
+// is left out; a failing test's is shown with it.
+const vitestArgs = [
+  "run",
+  "--config",
+  "vitest.workspace.ts",
+  "--silent=passed-only",
+  "--reporter=default",
+  "--reporter=json",
+];
 console.log(`\n== tests: vitest ${vitestArgs.join(" ")}`);
 const vitestOk =
   spawnSync("vitest", [...vitestArgs, `--outputFile.json=${results}`], { cwd: root, env, stdio: "inherit" }).status ===

@@ -89,8 +89,9 @@ export function eventInput(values: Values, positionals: readonly string[]): Even
   if (values.file !== undefined) {
     try {
       body = readFileSync(values.file);
-    } catch {
-      throw new UsageError(`cannot read --file ${values.file}`);
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+      throw new UsageError(`cannot read --file ${values.file}: ${why}`);
     }
   }
   return {

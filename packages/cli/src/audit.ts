@@ -37,6 +37,8 @@ export interface CaseResult {
   readonly got: string;
   readonly verdict: Verdict;
   readonly ms: number;
+  /** The receiver's `message`, when it sent one (our receiver does when its own setup is wrong). */
+  readonly message?: string;
 }
 
 /** The first case: every other verdict means something only once this one is accepted. */
@@ -182,7 +184,14 @@ export async function audit(options: AuditOptions): Promise<CaseResult[]> {
     const answer = await post(options.url, delivery.body, delivery.headers, options.timeoutMs ?? 10_000);
     const got = answerText(answer);
     const verdict = judge(test, answer);
-    results.push({ case: test.name, expected: test.expected, got, verdict, ms: answer.ms });
+    results.push({
+      case: test.name,
+      expected: test.expected,
+      got,
+      verdict,
+      ms: answer.ms,
+      ...(answer.message === undefined ? {} : { message: answer.message }),
+    });
     if (test.name === VALID_DELIVERY && verdict !== "ok") break;
   }
   return results;

@@ -85,12 +85,17 @@ async function auditCommand(values: Values): Promise<number> {
   const valid = results[0];
   if (valid?.case === VALID_DELIVERY && valid.verdict !== "ok") {
     // No attack was tried: a receiver that refuses everything would "pass" every one of them.
-    const error = "the valid delivery was refused (wrong secret or URL?)";
+    // A 5xx is the receiver failing (a missing secret, a body parser in the way), not our secret or URL.
+    const failing = /^5\d\d/.test(valid.got);
+    const error = failing
+      ? "the valid delivery was refused (the receiver failed: fix it first)"
+      : "the valid delivery was refused (wrong secret or URL?)";
+    const says = valid.message === undefined ? "" : ` (the receiver says: ${valid.message})`;
     if (values.json)
       console.log(
         JSON.stringify({ url, scheme: profile.name, ok: false, error, got: valid.got, failed: 1, results }, null, 2),
       );
-    else console.error(`hooks: ${error}: got ${valid.got}; no attack was tried`);
+    else console.error(`hooks: ${error}: got ${valid.got}${says}; no attack was tried`);
     return 1;
   }
   const failed = results.filter((r) => r.verdict === "FAIL").length;

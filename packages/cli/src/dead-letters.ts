@@ -53,7 +53,9 @@ async function loadBullMQ(): Promise<typeof import("@hooks/bullmq")> {
       code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND"
         ? "not installed"
         : `did not load: ${String((error as Error).message).split("\n")[0]}`;
-    throw new UsageError(`dead-letters needs @hooks/bullmq and bullmq (${why}): npm install @hooks/bullmq @hooks/core bullmq`);
+    throw new UsageError(
+      `dead-letters needs @hooks/bullmq and bullmq (${why}): npm install @hooks/bullmq @hooks/core bullmq`,
+    );
   }
 }
 

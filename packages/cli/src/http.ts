@@ -8,12 +8,25 @@ export interface Answer {
   readonly status: number | undefined;
   /** The receiver's `code` when its body is our JSON answer, else the status text or the failure. */
   readonly code: string;
+  /** The receiver's `message`, which our receiver adds when its own setup is wrong (it names the fix). */
+  readonly message?: string | undefined;
   readonly ms: number;
 }
 
 /** An answer as one short text: `401 signature_mismatch`, or the failure (`ECONNREFUSED`, `no answer in 300 ms`). */
 export function answerText(answer: Answer): string {
   return answer.status === undefined ? answer.code : `${answer.status}${answer.code ? ` ${answer.code}` : ""}`;
+}
+
+/** A hint for the usual reasons a valid delivery is refused; empty when there is no usual reason. */
+export function refusalHint(answer: Pick<Answer, "status" | "code" | "message">): string {
+  // The receiver's own words first: it names what is wrong with its setup.
+  if (answer.message !== undefined) return ` (the receiver says: ${answer.message})`;
+  if (answer.status === undefined) return " (is the receiver running at --url?)";
+  if (answer.status === 401 || answer.status === 403) return " (wrong secret?)";
+  if (answer.status === 404 || answer.status === 405) return " (wrong URL?)";
+  if (answer.code === "fingerprint_mismatch") return " (this --id was sent before with another body)";
+  return "";
 }
 
 export function post(url: string, body: string | Uint8Array, headers: Headers, timeoutMs: number): Promise<Answer> {
@@ -44,13 +57,21 @@ export function post(url: string, body: string | Uint8Array, headers: Headers, t
       response.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         let code = "";
+        let message: string | undefined;
         try {
           const parsed: unknown = JSON.parse(text);
           if (typeof parsed === "object" && parsed !== null && "code" in parsed) code = String(parsed.code);
+          if (
+            typeof parsed === "object" &&
+            parsed !== null &&
+            "message" in parsed &&
+            typeof parsed.message === "string"
+          )
+            message = parsed.message.slice(0, 300);
         } catch {
           code = text.slice(0, 40).replace(/\s+/g, " ").trim();
         }
-        done({ status: response.statusCode, code });
+        done({ status: response.statusCode, code, ...(message === undefined ? {} : { message }) });
       });
     });
     // A receiver that answers early and closes while we still send is fine: wait briefly for its answer.

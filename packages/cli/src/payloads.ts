@@ -73,6 +73,23 @@ const githubHeaders = (event: string): Headers => ({
   "x-github-hook-installation-target-id": "781326272",
 });
 
+/**
+ * GitHub's own events whose payloads are not an issue's: the sample (an `issues` payload) would be a
+ * lie under their header. A name of one's own (`audit`, `test`) still gets the sample.
+ */
+const GITHUB_EVENTS = new Set(
+  "push pull_request pull_request_review pull_request_review_comment pull_request_review_thread issue_comment release create delete fork star watch workflow_run workflow_job workflow_dispatch check_run check_suite deployment deployment_status status ping installation installation_repositories repository member membership label milestone discussion discussion_comment package registry_package page_build public gollum security_advisory repository_advisory dependabot_alert code_scanning_alert secret_scanning_alert merge_group sponsorship organization team team_add project project_card project_column projects_v2 projects_v2_item branch_protection_rule deploy_key meta commit_comment marketplace_purchase".split(
+    " ",
+  ),
+);
+
+/** Shopify resources other than orders: the sample (an order) would be a lie under their topics. */
+const SHOPIFY_RESOURCES = new Set(
+  "products customers checkouts carts collections fulfillments fulfillment_events refunds inventory_items inventory_levels draft_orders order_transactions app shop themes locations customer_groups disputes tender_transactions subscription_contracts selling_plan_groups bulk_operations".split(
+    " ",
+  ),
+);
+
 /** GitHub: the event name travels in `x-github-event`, the action in the body; the body is the payload itself. */
 function github(input: EventInput, created: number): Built {
   const dot = input.type?.indexOf(".") ?? -1;
@@ -93,6 +110,11 @@ function github(input: EventInput, created: number): Built {
   const action = input.type === undefined ? undefined : dot < 0 ? null : input.type.slice(dot + 1);
   let body: unknown;
   if (input.data === undefined) {
+    // An issues payload under another event's header is not what GitHub sends: say so, not send it.
+    if (event !== undefined && GITHUB_EVENTS.has(event) && event !== "issues")
+      throw new UsageError(
+        `the built-in GitHub sample is an "issues" payload; for "${event}" pass the real payload with --file (GitHub shows it under the webhook's Recent Deliveries) or its fields with --data`,
+      );
     const { action: opened, ...payload } = sample.data(created) as Record<string, unknown>;
     // The sample is an `issues` payload; for another event without <type>'s action it has none (push).
     const chosen = action === undefined ? (event === undefined || event === "issues" ? opened : null) : action;
@@ -116,6 +138,12 @@ function shopify(input: EventInput, created: number): Built {
       "pass --event: the topic Shopify sends with this body (orders/create, products/update, …); the body does not say",
     );
   const sample = samples.shopify!;
+  // The sample is an order: under another resource's topic it is not what Shopify sends.
+  const resource = topic?.split("/")[0];
+  if (input.body === undefined && input.data === undefined && resource !== undefined && SHOPIFY_RESOURCES.has(resource))
+    throw new UsageError(
+      `the built-in Shopify sample is an order; for "${topic}" pass the real resource with --file or its fields with --data`,
+    );
   const eventId = input.id ?? randomUUID();
   const headers: Headers = {
     ...JSON_HEADERS,

@@ -1,5 +1,5 @@
 // `hooks send`: posts one signed delivery N times, C at a time, and judges the answers as a sender would.
-import { type Answer, answerText, post } from "./http";
+import { type Answer, answerText, post, refusalHint } from "./http";
 import type { Prepared } from "./prepare";
 
 export interface SendOptions {
@@ -27,15 +27,6 @@ function refusals(answers: readonly Answer[]): Answer[] {
   return answers.filter(
     (answer) => !accepted(answer) && !(some && answer.status === 409 && answer.code === "in_progress"),
   );
-}
-
-/** A hint for the usual reasons a valid delivery is refused; empty when there is no usual reason. */
-function hintFor(answer: Answer): string {
-  if (answer.status === undefined) return " (is the receiver running at --url?)";
-  if (answer.status === 401 || answer.status === 403) return " (wrong secret?)";
-  if (answer.status === 404 || answer.status === 405) return " (wrong URL?)";
-  if (answer.code === "fingerprint_mismatch") return " (this --id was sent before with another body)";
-  return "";
 }
 
 export async function send(options: SendOptions): Promise<number> {
@@ -86,7 +77,7 @@ export async function send(options: SendOptions): Promise<number> {
     console.log(`${repeat} deliveries of ${what}: ${counts}; p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms`);
     const first = refused[0];
     if (first)
-      console.error(`hooks: ${refused.length} of ${repeat} not accepted: ${answerText(first)}${hintFor(first)}`);
+      console.error(`hooks: ${refused.length} of ${repeat} not accepted: ${answerText(first)}${refusalHint(first)}`);
   }
   return refused.length === 0 ? 0 : 1;
 }

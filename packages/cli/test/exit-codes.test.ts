@@ -234,3 +234,31 @@ describe("hooks --version", () => {
     }
   });
 });
+
+describe("a receiver whose own setup is wrong", () => {
+  /** Our receiver deployed without its secret: it answers 500 invalid_secret with a message naming the fix. */
+  async function unconfigured() {
+    const receiver = createReceiver({ scheme: schemes.vastai, secret: undefined, logger: false });
+    return serve(receiver);
+  }
+
+  test("send shows what the receiver says, not a guess about our secret", async () => {
+    const { url } = await unconfigured();
+    const run = await hooks(["send", "--scheme", "vastai", "--url", url], { HOOKS_SECRET: SECRET });
+    expect(run.stderr).toContain(
+      "hooks: 1 of 1 not accepted: 500 invalid_secret (the receiver says: the receiver has no signing secret",
+    );
+    expect(run.stderr).not.toContain("wrong secret");
+    expect(run.code).toBe(1);
+  });
+
+  test("audit says the receiver failed, with its words, and tries no attack", async () => {
+    const { url, requests } = await unconfigured();
+    const run = await hooks(["audit", "--scheme", "vastai", "--url", url], { HOOKS_SECRET: SECRET });
+    expect(run.stderr).toMatch(
+      /^hooks: the valid delivery was refused \(the receiver failed: fix it first\): got 500 invalid_secret \(the receiver says: the receiver has no signing secret.*\); no attack was tried$/m,
+    );
+    expect(requests).toHaveLength(1);
+    expect(run.code).toBe(1);
+  });
+});

@@ -41,7 +41,7 @@ describe.each(profileNames)("%s", (name) => {
   });
 
   test("a <type> of one's own is the type received", async () => {
-    const type = name === "shopify" ? "products/update" : "thing.happened";
+    const type = name === "shopify" ? "custom/happened" : "thing.happened";
     const delivery = await prepareDelivery(profile, SECRET, { type }, { now: Math.floor(Date.now() / 1000) });
     const { seen } = await receive(name, delivery);
     expect(seen[0]?.type).toBe(type);
@@ -75,9 +75,23 @@ test("github: --data is the body; <type>'s action is added when the data has non
   const built = buildEvent(profileOf("github"), { type: "pull_request.opened", data: { number: 7 } }, NOW);
   expect(JSON.parse(String(built.body))).toEqual({ action: "opened", number: 7 });
   expect(built.headers["x-github-event"]).toBe("pull_request");
-  const push = buildEvent(profileOf("github"), { type: "push" }, NOW);
-  expect(JSON.parse(String(push.body))).not.toHaveProperty("action");
+  const push = buildEvent(profileOf("github"), { type: "push", data: { ref: "refs/heads/main" } }, NOW);
+  expect(JSON.parse(String(push.body))).toEqual({ ref: "refs/heads/main" });
   expect(push.headers["x-github-event"]).toBe("push");
+});
+
+test("the built-in samples are never sent under another real event's header or topic", () => {
+  for (const input of [{ type: "push" }, { event: "pull_request" }, { type: "release.published" }])
+    expect(() => buildEvent(profileOf("github"), input, NOW), JSON.stringify(input)).toThrow(
+      /built-in GitHub sample is an "issues" payload.*--file/,
+    );
+  for (const input of [{ type: "products/update" }, { event: "customers/create" }])
+    expect(() => buildEvent(profileOf("shopify"), input, NOW), JSON.stringify(input)).toThrow(
+      /built-in Shopify sample is an order.*--file/,
+    );
+  // The sample's own event and names of one's own still get it.
+  expect(buildEvent(profileOf("github"), { type: "issues.closed" }, NOW).headers["x-github-event"]).toBe("issues");
+  expect(buildEvent(profileOf("shopify"), { type: "orders/paid" }, NOW).headers["x-shopify-topic"]).toBe("orders/paid");
 });
 
 test("stripe: --data is event.data, inside Stripe's own event", () => {

@@ -1,4 +1,5 @@
 // The receiver's default logging: what an operator must see without writing an onOutcome hook.
+import { WebhookVerificationError } from "./errors";
 import type { Outcome, OutcomeCode } from "./http";
 
 /**
@@ -106,7 +107,7 @@ function sentence(outcome: Outcome): string {
     case "invalid_secret":
     case "invalid_payload":
     case "unsupported_algorithm":
-      return `the receiver is misconfigured (${outcome.code}): every delivery is answered ${outcome.status} until it is fixed`;
+      return `the receiver is misconfigured (${outcome.code}): every delivery is answered ${outcome.status} until the app runs with it fixed`;
     case "unhandled_rejected":
       return `no handler for${event} (unhandled: "reject"); ${worker ? retry : "answered 501"}`;
     case "fingerprint_mismatch":
@@ -125,7 +126,12 @@ const consoleLogger: Logger = {
 function consoleLine(fields: LogFields, message: string): unknown[] {
   const more = fields.suppressed ? ` (+${fields.suppressed} more like it in the last ${LOG_INTERVAL_MS / 1000} s)` : "";
   const line = `hooks: ${message}${more}`;
-  return fields.err === undefined ? [line] : [line, fields.err];
+  const { err } = fields;
+  if (err === undefined) return [line];
+  // Our own setup errors say everything in their message; anything else (the app's, a driver's)
+  // keeps its stack, which is what someone debugging it needs.
+  if (err instanceof WebhookVerificationError) return [`${line}: ${err.message}`];
+  return [`${line}:`, err];
 }
 
 /**

@@ -52,7 +52,8 @@ export interface ReceiverOptions {
    * The signing secret, or several during a rotation. May be missing (`undefined` or `""`) when the
    * receiver is created, e.g. while `next build` loads the route with no secrets in its environment:
    * creating it does not throw, and every delivery is then answered 500 `invalid_secret` (the sender
-   * retries) and logged, until the app runs with the secret set. A secret that is present but
+   * retries) and logged. The secret is read once, at creation: an app started without it needs a
+   * restart with it set. A secret that is present but
    * malformed throws at once.
    */
   readonly secret: string | readonly string[] | undefined;
@@ -173,7 +174,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     secret === undefined || secret === ""
       ? new WebhookVerificationError(
           "invalid_secret",
-          "the receiver has no signing secret: it was created with an empty secret (is its environment variable set where the app runs?)",
+          "the receiver has no signing secret: it was created with an empty secret (is its environment variable set where the app runs? Restart the app once it is: the secret is read when the receiver is created)",
         )
       : undefined;
   const keys: readonly Key[] = missingSecret ? [] : keysFor(scheme, secret as string | readonly string[], "verify");

@@ -220,7 +220,7 @@ describe("a secret missing when the receiver is created (e.g. during next build)
       }
       expect(logger.lines).toHaveLength(1); // the second is within the interval
       expect(logger.lines[0]!.message).toBe(
-        "the receiver is misconfigured (invalid_secret): every delivery is answered 500 until it is fixed",
+        "the receiver is misconfigured (invalid_secret): every delivery is answered 500 until the app runs with it fixed",
       );
     });
   }
