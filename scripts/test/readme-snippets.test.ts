@@ -30,6 +30,21 @@ describe("README snippets", () => {
     expect(blocks.length).toBeGreaterThan(15);
   });
 
+  test("every code fence is closed: an open one turns the rest of a README into code", () => {
+    for (const readme of findReadmes(root)) {
+      const fences = readFileSync(join(root, readme), "utf8")
+        .split("\n")
+        .filter((line) => /^\s*```/.test(line));
+      expect(fences.length % 2, `${readme} has an unclosed code fence`).toBe(0);
+      // Opening fences name their language (a bare one is a stray closing fence that opened a block
+      // by mistake); closing fences are bare.
+      fences.forEach((fence, i) => {
+        if (i % 2 === 1) expect(fence.trim(), `${readme}: fence ${i + 1} should close a block`).toBe("```");
+        else expect(fence.trim(), `${readme}: fence ${i + 1} opens a block without a language`).not.toBe("```");
+      });
+    }
+  });
+
   test("the only skipped blocks are the listed fragments", () => {
     const fragments = blocks.filter((block) => block.fragment !== undefined);
     expect(fragments.map((block) => ({ readme: block.readme, reason: block.fragment }))).toEqual(SKIPPED);

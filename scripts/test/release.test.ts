@@ -101,6 +101,18 @@ describe("published manifests", () => {
 });
 
 describe("changeset version", () => {
+  test("the config keeps a peer's in-range minor from forcing a major on its dependents, on the pinned changesets", () => {
+    // Without this option changesets gives every adapter a major for any core minor, even one still
+    // inside the adapters' `0.x` peer range; the version-plan test below sees that only while a core
+    // changeset is pending, so the setting itself is checked here, always.
+    const config = JSON.parse(readFileSync(join(root, ".changeset", "config.json"), "utf8"));
+    expect(config.___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH?.onlyUpdatePeerDependentsWhenOutOfRange).toBe(true);
+    expect(config.updateInternalDependencies).toBe("patch");
+    // The option's name may change in a patch of changesets: the pin is exact, and a bump re-runs this.
+    const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(rootManifest.devDependencies["@changesets/cli"]).toBe("2.31.1");
+  });
+
   test("the pending changesets bump exactly the versions in NEXT_VERSIONS and rewrite no dependency range", () => {
     for (const name of Object.keys(NEXT_VERSIONS)) {
       expect(

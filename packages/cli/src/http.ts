@@ -18,6 +18,23 @@ export function answerText(answer: Answer): string {
   return answer.status === undefined ? answer.code : `${answer.status}${answer.code ? ` ${answer.code}` : ""}`;
 }
 
+const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_CODE_CHARS = 64;
+const MAX_MESSAGE_CHARS = 300;
+
+/**
+ * Text from the receiver as it may be printed to a terminal: control characters (escape sequences
+ * a hostile receiver could send) become spaces, and it is cut to `max` characters.
+ */
+function printable(text: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, max);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** A hint for the usual reasons a valid delivery is refused; empty when there is no usual reason. */
 export function refusalHint(answer: Pick<Answer, "status" | "code" | "message">): string {
   // The receiver's own words first: it names what is wrong with its setup.
@@ -52,27 +69,34 @@ export function post(url: string, body: string | Uint8Array, headers: Headers, t
     }, timeoutMs);
     req.on("response", (response) => {
       const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("error", () => done({ status: response.statusCode, code: "" }));
-      response.on("end", () => {
+      let size = 0;
+      const finish = () => {
         const text = Buffer.concat(chunks).toString("utf8");
         let code = "";
         let message: string | undefined;
         try {
           const parsed: unknown = JSON.parse(text);
-          if (typeof parsed === "object" && parsed !== null && "code" in parsed) code = String(parsed.code);
-          if (
-            typeof parsed === "object" &&
-            parsed !== null &&
-            "message" in parsed &&
-            typeof parsed.message === "string"
-          )
-            message = parsed.message.slice(0, 300);
+          if (typeof parsed === "object" && parsed !== null && "code" in parsed)
+            code = printable(String(parsed.code), MAX_CODE_CHARS);
+          if (isRecord(parsed) && typeof parsed.message === "string")
+            message = printable(parsed.message, MAX_MESSAGE_CHARS);
         } catch {
-          code = text.slice(0, 40).replace(/\s+/g, " ").trim();
+          code = printable(text.replace(/\s+/g, " ").trim(), 40);
         }
         done({ status: response.statusCode, code, ...(message === undefined ? {} : { message }) });
+      };
+      response.on("data", (chunk: Buffer) => {
+        // Any receiver can be audited, ours or not: an endless answer is cut, not buffered.
+        if (size >= MAX_ANSWER_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_ANSWER_BYTES) {
+          finish();
+          response.destroy();
+        }
       });
+      response.on("error", () => done({ status: response.statusCode, code: "" }));
+      response.on("end", finish);
     });
     // A receiver that answers early and closes while we still send is fine: wait briefly for its answer.
     req.on("error", (error: NodeJS.ErrnoException) => {

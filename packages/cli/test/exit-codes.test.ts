@@ -262,3 +262,28 @@ describe("a receiver whose own setup is wrong", () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe("a hostile receiver", () => {
+  test("its code and message reach the terminal without control characters, cut short; an endless answer is not buffered", async () => {
+    const escapes = "\u001b]0;pwned\u0007\u001b[2J";
+    const url = await listen((_request, response) => {
+      response.writeHead(401, { "content-type": "application/json" });
+      response.write(JSON.stringify({ code: `${escapes}${"x".repeat(500)}`, message: `${escapes}look here`, pad: "" }));
+      // Then a body that never ends: the CLI must answer from what it has.
+      const chunk = " ".repeat(64 * 1024);
+      const more = () => {
+        if (!response.destroyed && response.write(chunk)) setImmediate(more);
+      };
+      more();
+    });
+    const run = await hooks(["send", "--scheme", "vastai", "--url", url, "--timeout-ms", "5000"], {
+      HOOKS_SECRET: SECRET,
+    });
+    const printed = [...(run.stdout + run.stderr)].map((char) => char.charCodeAt(0));
+    expect(printed.filter((code) => (code < 0x20 && code !== 0x0a) || code === 0x7f)).toEqual([]);
+    expect(run.stderr).toContain("not accepted: 401");
+    expect(run.stderr).toContain("look here");
+    expect(run.stderr).not.toContain("x".repeat(65));
+    expect(run.code).toBe(1);
+  });
+});

@@ -47,7 +47,7 @@ describe.each(profileNames)("%s", (name) => {
     expect(seen[0]?.type).toBe(type);
   });
 
-  test("with --id the body does not depend on the clock; without, it does", () => {
+  test("with --id the body does not depend on the clock; without, each send is a new event", () => {
     const a = buildEvent(profile, { id: "evt_same" }, NOW);
     const b = buildEvent(profile, { id: "evt_same" }, NOW + 3600);
     expect(b.body).toEqual(a.body);
@@ -55,6 +55,10 @@ describe.each(profileNames)("%s", (name) => {
     const c = buildEvent(profile, { id: "evt_same", created: NOW }, NOW);
     const d = buildEvent(profile, { id: "evt_same", created: NOW + 1 }, NOW);
     expect(d.body).not.toEqual(c.body);
+    // Without --id, the event is a new one: its time is now (and its id fresh).
+    const fresh = buildEvent(profile, { created: undefined }, NOW);
+    const later = buildEvent(profile, {}, NOW + 3600);
+    expect(later.body).not.toEqual(fresh.body);
   });
 
   test("--body is sent byte for byte", () => {

@@ -49,14 +49,15 @@ const realClock: Clock = {
 export interface ReceiverOptions {
   readonly scheme: Scheme;
   /**
-   * The signing secret, or several during a rotation. May be missing (`undefined` or `""`) when the
-   * receiver is created, e.g. while `next build` loads the route with no secrets in its environment:
-   * creating it does not throw, and every delivery is then answered 500 `invalid_secret` (the sender
-   * retries) and logged. The secret is read once, at creation: an app started without it needs a
-   * restart with it set. A secret that is present but
-   * malformed throws at once.
+   * The signing secret, or several during a rotation (any one may match). May be missing
+   * (`undefined` or `""`, or a list whose entries all are) when the receiver is created, e.g. while
+   * `next build` loads the route with no secrets in its environment: creating it does not throw, and
+   * every delivery is then answered 500 `invalid_secret` (the sender retries) and logged. Missing
+   * entries of a list are left out (`[process.env.NEW, process.env.OLD]` once OLD is retired). The
+   * secret is read once, at creation: an app started without it needs a restart with it set. A
+   * secret that is present but malformed throws at once.
    */
-  readonly secret: string | readonly string[] | undefined;
+  readonly secret: string | readonly (string | undefined)[] | undefined;
   /** Where event ids are remembered. Default: a `MemoryStore` (one process only). */
   readonly store?: IdempotencyStore;
   /** Replay window of verification, both directions. Default 300. */
@@ -78,12 +79,14 @@ export interface ReceiverOptions {
   readonly onOutcome?: (outcome: Outcome) => void;
   /**
    * Where the receiver logs what needs attention: handler failures, a misconfigured receiver and
-   * store or queue outages (`error`), refused deliveries (`warn`, at most one line per code every
-   * 10 s), routine outcomes (`debug`, when the logger has it). Default: the console (errors and
-   * warnings only). Any pino-style logger fits (`method(fields, message)`); `false` logs nothing.
-   * Lines carry the code, status, event id and type and the error: never a secret, header or body.
+   * store or queue outages (`error`), refused deliveries and completions the store did not record
+   * (`warn`), rate-limited per code; routine outcomes (`debug`, when the logger has it). Default:
+   * the console (errors and warnings only; `console` itself means the same). Any pino-style logger
+   * fits (`method(fields, message)`); `false` logs nothing. Lines carry the code, status, event id
+   * and type and the error, never the body or the secret; the console logger prints an error's
+   * stack, not its properties (an HTTP client's error may hold request headers).
    */
-  readonly logger?: Logger | false;
+  readonly logger?: Logger | false | undefined;
   /** The clock. Default: the real one. */
   readonly clock?: Clock;
   /**
@@ -168,10 +171,13 @@ const STORE_RETRY_MS = 5000;
 export function createReceiver<M extends EventMap = EventMap>(options: ReceiverOptions): Receiver<M> {
   const { scheme, onOutcome } = options;
   if (typeof scheme?.parse !== "function") throw new TypeError("scheme must be a scheme, e.g. schemes.stripe");
-  const { secret } = options;
   // A missing secret is a deployment's state, not a bug in the code: answered on each delivery.
+  // Missing entries of a rotation list (a retired variable) are left out.
+  const given = options.secret;
+  const listed = Array.isArray(given) ? given.filter((one) => one !== undefined && one !== "") : undefined;
+  const secret = listed ?? given;
   const missingSecret =
-    secret === undefined || secret === ""
+    given === undefined || given === "" || (listed?.length === 0 && (given as readonly unknown[]).length > 0)
       ? new WebhookVerificationError(
           "invalid_secret",
           "the receiver has no signing secret: it was created with an empty secret (is its environment variable set where the app runs? Restart the app once it is: the secret is read when the receiver is created)",
@@ -462,8 +468,11 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       throw failure.error;
     }
     // The effects happened: the run succeeded even if the store cannot record it.
-    const recorded = await store.complete({ key: runKey, token, retentionMs }).catch(() => false);
-    end("processed", { recorded, handlerMs });
+    try {
+      end("processed", { recorded: await store.complete({ key: runKey, token, retentionMs }), handlerMs });
+    } catch (error) {
+      end("processed", { recorded: false, error, handlerMs });
+    }
     return "processed";
   }
 

@@ -63,10 +63,31 @@ describe("the default logger (the console)", () => {
       "handler_failed",
     );
     expect(error).toHaveBeenCalledTimes(1);
-    const [line, err] = error.mock.calls[0]!;
-    expect(line).toMatch(/^hooks: a handler for resource\.created evt_fail threw; answered 500/);
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toBe("the ledger refused evt_fail");
+    const [line] = error.mock.calls[0]!;
+    expect(error.mock.calls[0]).toHaveLength(1);
+    expect(line).toMatch(
+      /^hooks: a handler for resource\.created evt_fail threw; answered 500 so the sender retries:\nError: the ledger refused evt_fail\n {4}at /,
+    );
+  });
+
+  test("an error's stack and causes are printed, never its properties (an HTTP client's error holds the request's headers)", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const clock = new FakeClock();
+    const receiver = createReceiver({ scheme: vastai, secret: SECRET, clock });
+    receiver.on("resource.created", () => {
+      const failure = new Error("Request failed with status code 502", { cause: new Error("socket hang up") });
+      Object.assign(failure, {
+        config: { headers: { Authorization: "Bearer sk_live_TOPSECRET" } },
+        response: { data: '{"email":"alice@example.com"}' },
+      });
+      throw failure;
+    });
+    await receiver.receive(await delivery(clock, body("evt_axios")));
+    const printed = error.mock.calls.flat().map(String).join("\n");
+    expect(printed).toContain("Error: Request failed with status code 502");
+    expect(printed).toContain("caused by Error: socket hang up");
+    expect(printed).not.toContain("sk_live_TOPSECRET");
+    expect(printed).not.toContain("alice@example.com");
   });
 
   test("routine outcomes print nothing; forgeries print one warning per code and interval", async () => {
@@ -87,9 +108,19 @@ describe("the default logger (the console)", () => {
     await receiver.receive(await delivery(clock, body("evt_forged_last"), "an attacker's guess"));
     expect(warn).toHaveBeenCalledTimes(2);
     expect(warn.mock.calls[1]).toEqual([
-      `hooks: refused a delivery (signature_mismatch, 401) (+49 more like it in the last ${LOG_INTERVAL_MS / 1000} s)`,
+      "hooks: refused a delivery (signature_mismatch, 401) (+49 more like it since the last such line)",
     ]);
     expect(error).not.toHaveBeenCalled();
+  });
+
+  test("logger: console is the built-in console logger: no line per routine delivery", async () => {
+    const debug = vi.spyOn(console, "debug").mockImplementation(() => {});
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const { receiver, clock } = setup({ logger: console });
+    expect(code(await receiver.receive(await delivery(clock, body("evt_routine"))))).toBe("processed");
+    await receiver.fetch(new Request("http://127.0.0.1/", { method: "GET" }));
+    expect(debug).not.toHaveBeenCalled();
+    expect(log).not.toHaveBeenCalled();
   });
 
   test("logger: false prints nothing, whatever happens", async () => {
@@ -118,11 +149,83 @@ describe("a pino-style logger", () => {
     expect((failed.err as Error).message).toBe("the ledger refused evt_2");
   });
 
-  test("every handler failure is logged (none rate-limited away)", async () => {
+  test("handler failures: the first 20 per interval each get a line, then the next line counts the rest", async () => {
     const logger = recorder(false);
     const { receiver, clock } = setup({ logger });
-    for (let i = 0; i < 5; i++) await receiver.receive(await delivery(clock, body(`evt_${i}`, { fail: true })));
-    expect(logger.lines.filter((line) => line.fields.code === "handler_failed")).toHaveLength(5);
+    for (let i = 0; i < 25; i++) await receiver.receive(await delivery(clock, body(`evt_${i}`, { fail: true })));
+    expect(logger.lines.map((line) => line.fields.id)).toEqual(Array.from({ length: 20 }, (_, i) => `evt_${i}`));
+    clock.advance(LOG_INTERVAL_MS);
+    await receiver.receive(await delivery(clock, body("evt_later", { fail: true })));
+    expect(logger.lines.at(-1)?.fields).toMatchObject({ id: "evt_later", suppressed: 5 });
+  });
+
+  test("routine outcomes go to debug in words that say what happened", async () => {
+    const logger = recorder();
+    const { receiver, clock } = setup({ logger });
+    const d = await delivery(clock, body("evt_r"));
+    await receiver.receive(d);
+    await receiver.receive(d);
+    await receiver.receive(
+      await delivery(clock, JSON.stringify({ id: "evt_u", type: "other.thing", data: {}, created: 1 })),
+    );
+    expect(logger.lines.map(({ level, message }) => `${level} ${message}`)).toEqual([
+      "debug processed resource.created evt_r",
+      "debug duplicate of resource.created evt_r: not run again",
+      "debug no handler for other.thing evt_u: acknowledged",
+    ]);
+  });
+
+  test("a completion the store did not record is a warning with the store's error: a retry may run the handlers again", async () => {
+    const logger = recorder(false);
+    const memory = new MemoryStore();
+    const flaky: IdempotencyStore = {
+      claim: (request) => memory.claim(request),
+      complete: () => Promise.reject(new StoreUnavailableError("READONLY You can't write against a read only replica")),
+      release: (request) => memory.release(request),
+    };
+    const { receiver, clock } = setup({ logger, store: flaky });
+    expect(code(await receiver.receive(await delivery(clock, body("evt_unrec"))))).toBe("processed");
+    expect(logger.lines).toEqual([
+      {
+        level: "warn",
+        fields: expect.objectContaining({
+          code: "processed",
+          recorded: false,
+          id: "evt_unrec",
+          err: expect.any(StoreUnavailableError),
+        }),
+        message:
+          "the handlers for resource.created evt_unrec completed, but the store did not record it: a retry of this event may run them again",
+      },
+    ]);
+  });
+
+  test("a logger that throws or rejects changes no answer and ends no process", async () => {
+    const unhandled = vi.fn();
+    process.on("unhandledRejection", unhandled);
+    try {
+      for (const logger of [
+        { error: () => Promise.reject(new Error("log shipper down")), warn: () => Promise.reject(new Error("down")) },
+        {
+          error: () => {
+            throw new Error("log shipper down");
+          },
+          warn: () => {
+            throw new Error("down");
+          },
+        },
+      ]) {
+        const { receiver, clock } = setup({ logger });
+        expect(code(await receiver.receive(await delivery(clock, body("evt_l", { fail: true }))))).toBe(
+          "handler_failed",
+        );
+        expect(code(await receiver.receive(await delivery(clock, body("evt_m"), "wrong")))).toBe("signature_mismatch");
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off("unhandledRejection", unhandled);
+    }
   });
 
   test("no line carries the secret, a signature, a header or the body, even for malformed bodies", async () => {
@@ -197,6 +300,9 @@ describe("a pino-style logger", () => {
 
   test("a logger without error and warn is refused when the receiver is created", () => {
     expect(() => createReceiver({ scheme: vastai, secret: SECRET, logger: {} as Logger })).toThrow(TypeError);
+    expect(() => createReceiver({ scheme: vastai, secret: SECRET, logger: null as unknown as Logger })).toThrow(
+      /logger must have error and warn methods/,
+    );
   });
 });
 
@@ -224,6 +330,15 @@ describe("a secret missing when the receiver is created (e.g. during next build)
       );
     });
   }
+
+  test("missing entries of a rotation list are left out; a list of only missing ones is a missing secret", async () => {
+    const clock = new FakeClock();
+    const rotating = createReceiver({ scheme: vastai, secret: [SECRET, undefined, ""], clock, logger: false });
+    rotating.on("resource.created", () => {});
+    expect(code(await rotating.receive(await delivery(clock, body("evt_rot"))))).toBe("processed");
+    const none = createReceiver({ scheme: vastai, secret: [undefined, undefined], clock, logger: false });
+    expect(code(await none.receive(await delivery(clock, body("evt_none"))))).toBe("invalid_secret");
+  });
 
   test("a secret that is present but malformed still throws at creation", () => {
     expect(() => createReceiver({ scheme: vastai, secret: "   " })).toThrow(/secret/);
