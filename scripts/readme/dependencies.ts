@@ -1,8 +1,9 @@
 // The generated snippet projects' node_modules: links to what the workspace already has installed.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { dirname, join } from "node:path";
 import ts from "typescript";
+import { publishedPackages } from "../release/packages.ts";
 import type { CodeBlock } from "./blocks.ts";
 
 /**
@@ -13,12 +14,7 @@ import type { CodeBlock } from "./blocks.ts";
  */
 export function linkDependencies(root: string, blocks: readonly CodeBlock[], nodeModules: string): string[] {
   const problems: string[] = [];
-  const workspace = new Map<string, string>();
-  for (const name of readdirSync(join(root, "packages"))) {
-    const manifest = join(root, "packages", name, "package.json");
-    if (existsSync(manifest))
-      workspace.set(JSON.parse(readFileSync(manifest, "utf8")).name, join(root, "packages", name));
-  }
+  const workspace = new Map(publishedPackages().map(({ name, dir }) => [name, join(root, dir)]));
   const installed = [root, ...["packages", "examples"].flatMap((group) => subfolders(join(root, group)))]
     .map((folder) => join(folder, "node_modules"))
     .filter((folder) => existsSync(folder));

@@ -1,6 +1,7 @@
 // One POST with a deadline, over node:http so that an early answer (413 while we still send) is still read.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isRecord } from "./payloads";
 import type { Headers } from "./profiles";
 
 export interface Answer {
@@ -29,10 +30,6 @@ const MAX_MESSAGE_CHARS = 300;
 function printable(text: string, max: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, max);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A hint for the usual reasons a valid delivery is refused; empty when there is no usual reason. */
@@ -76,8 +73,7 @@ export function post(url: string, body: string | Uint8Array, headers: Headers, t
         let message: string | undefined;
         try {
           const parsed: unknown = JSON.parse(text);
-          if (typeof parsed === "object" && parsed !== null && "code" in parsed)
-            code = printable(String(parsed.code), MAX_CODE_CHARS);
+          if (isRecord(parsed) && "code" in parsed) code = printable(String(parsed.code), MAX_CODE_CHARS);
           if (isRecord(parsed) && typeof parsed.message === "string")
             message = printable(parsed.message, MAX_MESSAGE_CHARS);
         } catch {

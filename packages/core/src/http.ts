@@ -103,7 +103,11 @@ export function statusOf(code: OutcomeCode): number {
 
 // The receiver's own setup is wrong: the developer reading the response needs the fix, and these
 // messages hold no secret. Every other answer carries the code alone.
-const EXPLAINED = new Set<OutcomeCode>(["invalid_payload", "invalid_secret", "unsupported_algorithm"]);
+export const SETUP_OUTCOMES: ReadonlySet<OutcomeCode> = new Set<OutcomeCode>([
+  "invalid_payload",
+  "invalid_secret",
+  "unsupported_algorithm",
+]);
 
 /**
  * The HTTP answer for an outcome: status, a small JSON body with the code (and, for a
@@ -114,6 +118,6 @@ export function toResponse(outcome: Outcome): HttpResponse {
   if (outcome.retryAfterSeconds !== undefined) headers["retry-after"] = `${outcome.retryAfterSeconds}`;
   if (outcome.code === "method_not_allowed") headers.allow = "POST";
   const { code, error } = outcome;
-  const message = EXPLAINED.has(code) && error instanceof WebhookVerificationError ? error.message : undefined;
+  const message = SETUP_OUTCOMES.has(code) && error instanceof WebhookVerificationError ? error.message : undefined;
   return { status: outcome.status, headers, body: JSON.stringify(message ? { code, message } : { code }) };
 }

@@ -1,5 +1,5 @@
 // The receiver's default logging: what an operator must see without writing an onOutcome hook.
-import type { Outcome, OutcomeCode } from "./http";
+import { type Outcome, type OutcomeCode, SETUP_OUTCOMES } from "./http";
 
 /**
  * A logger the receiver writes to: pino's (and bunyan's) call shape, `method(fields, message)`.
@@ -15,6 +15,8 @@ export interface Logger {
   error(fields: LogFields, message: string): unknown;
   warn(fields: LogFields, message: string): unknown;
   debug?(fields: LogFields, message: string): unknown;
+  /** pino's: when it says debug is off, routine outcomes cost nothing. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /**
@@ -67,13 +69,10 @@ const LEVEL: Record<OutcomeCode, Level> = {
   unsupported_algorithm: "error",
 };
 
-/** The receiver's own setup is wrong: their messages say everything (and hold no secret). */
-const SETUP = /* @__PURE__ */ new Set<OutcomeCode>(["invalid_payload", "invalid_secret", "unsupported_algorithm"]);
-
 /**
- * Errors worth logging: the app's own (handlers), the receiver's setup and the store's or queue's
- * driver. Refusals carry none: a JSON parse error quotes the body, and a forgery's details help no
- * one but its author.
+ * Errors worth logging: the app's own (handlers), the store's or queue's driver, and the receiver's
+ * setup (SETUP_OUTCOMES). Refusals carry none: a JSON parse error quotes the body, and a forgery's
+ * details help no one but its author.
  */
 const WITH_ERROR = /* @__PURE__ */ new Set<OutcomeCode>([
   "handler_failed",
@@ -82,10 +81,6 @@ const WITH_ERROR = /* @__PURE__ */ new Set<OutcomeCode>([
   "queue_unavailable",
   "unhandled_rejected",
   "processed",
-  // The SETUP codes, written out: a spread here would keep this set in every bundle of `verify`.
-  "invalid_payload",
-  "invalid_secret",
-  "unsupported_algorithm",
 ]);
 
 /**
@@ -157,7 +152,7 @@ function consoleLine(fields: LogFields, message: string): string {
   // Our own setup errors say everything in their message. Anything else (the app's, a driver's)
   // gets its stack and causes, never its properties: an HTTP client's error holds the request's
   // headers, a database driver's the query's arguments.
-  if (SETUP.has(fields.code)) return `${line}: ${messageOf(err)}`;
+  if (SETUP_OUTCOMES.has(fields.code)) return `${line}: ${messageOf(err)}`;
   return `${line}:\n${describe(err)}`;
 }
 
@@ -227,18 +222,16 @@ export function createLog(logger: Logger | false | undefined, now: () => number)
   return (outcome) => {
     const unrecorded = outcome.code === "processed" && outcome.recorded === false;
     const level: Level = unrecorded ? "warn" : LEVEL[outcome.code];
+    const write = target[level];
+    // Routine outcomes: nothing is built for a logger without debug, or whose debug level is off.
+    if (typeof write !== "function" || (level === "debug" && target.isLevelEnabled?.("debug") === false)) return;
     let suppressed = 0;
-    if (level === "debug") {
-      if (typeof target.debug !== "function") return;
-    } else {
+    if (level !== "debug") {
       const admitted = admit(unrecorded ? "processed_unrecorded" : outcome.code);
       if (admitted === undefined) return;
       suppressed = admitted;
     }
-    const written =
-      level === "debug"
-        ? target.debug?.(fieldsOf(outcome, suppressed), sentence(outcome))
-        : target[level](fieldsOf(outcome, suppressed), sentence(outcome));
+    const written = write.call(target, fieldsOf(outcome, suppressed), sentence(outcome));
     // An async logger that rejects must not become an unhandled rejection (which ends the process).
     if (typeof (written as PromiseLike<unknown> | undefined)?.then === "function")
       (written as PromiseLike<unknown>).then(undefined, () => {});
@@ -254,7 +247,7 @@ function fieldsOf(outcome: Outcome, suppressed: number): LogFields {
     ...(type === undefined ? {} : { type }),
     ...(job === undefined ? {} : { job }),
     ...(recorded === false ? { recorded } : {}),
-    ...(error !== undefined && WITH_ERROR.has(code) ? { err: error } : {}),
+    ...(error !== undefined && (WITH_ERROR.has(code) || SETUP_OUTCOMES.has(code)) ? { err: error } : {}),
     ...(suppressed > 0 ? { suppressed } : {}),
   };
 }

@@ -172,12 +172,14 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
   const { scheme, onOutcome } = options;
   if (typeof scheme?.parse !== "function") throw new TypeError("scheme must be a scheme, e.g. schemes.stripe");
   // A missing secret is a deployment's state, not a bug in the code: answered on each delivery.
-  // Missing entries of a rotation list (a retired variable) are left out.
+  // Missing entries of a rotation list (a retired variable) are left out; an empty list written in
+  // the code is a bug, which keysFor reports.
   const given = options.secret;
-  const listed = Array.isArray(given) ? given.filter((one) => one !== undefined && one !== "") : undefined;
-  const secret = listed ?? given;
+  const secret = Array.isArray(given)
+    ? (given as readonly (string | undefined)[]).filter((one): one is string => one !== undefined && one !== "")
+    : (given as string | undefined);
   const missingSecret =
-    given === undefined || given === "" || (listed?.length === 0 && (given as readonly unknown[]).length > 0)
+    secret === undefined || secret === "" || (secret.length === 0 && given?.length !== 0)
       ? new WebhookVerificationError(
           "invalid_secret",
           "the receiver has no signing secret: it was created with an empty secret (is its environment variable set where the app runs? Restart the app once it is: the secret is read when the receiver is created)",

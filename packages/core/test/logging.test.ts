@@ -175,6 +175,14 @@ describe("a pino-style logger", () => {
     ]);
   });
 
+  test("a logger whose debug level is off (pino's isLevelEnabled) is not handed routine outcomes at all", async () => {
+    const logger = { ...recorder(), isLevelEnabled: (level: string) => level !== "debug" };
+    const { receiver, clock } = setup({ logger });
+    await receiver.receive(await delivery(clock, body("evt_quiet")));
+    await receiver.receive(await delivery(clock, body("evt_loud", { fail: true })));
+    expect(logger.lines.map(({ level, fields }) => `${level} ${fields.code}`)).toEqual(["error handler_failed"]);
+  });
+
   test("a completion the store did not record is a warning with the store's error: a retry may run the handlers again", async () => {
     const logger = recorder(false);
     const memory = new MemoryStore();
