@@ -2,7 +2,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/testing.ts"],
+  entry: {
+    index: "src/index.ts",
+    schemes: "src/schemes/named.ts",
+    scheme: "src/scheme.ts",
+    node: "src/node.ts",
+    testing: "src/testing.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,

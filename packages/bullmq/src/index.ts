@@ -1,6 +1,6 @@
 // @hooks/bullmq: the durable queue for @hooks/core's queue mode, on BullMQ (Redis).
 import type { EventProcessor, EventQueue, QueuedEvent } from "@hooks/core";
-import { RetryLaterError, UnrecoverableEventError } from "@hooks/core";
+import { InvalidOptionError, isHooksError, QueueUnavailableError } from "@hooks/core";
 import { type ConnectionOptions, DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 
 /** Where the jobs live: one BullMQ queue, named and prefixed the same for producers and workers. */
@@ -28,8 +28,8 @@ export interface BullMQQueueOptions extends QueueLocation {
   readonly timeoutMs?: number | undefined;
 }
 
-/** A dead-lettered event: every run failed. */
-export interface DeadLetter {
+/** A dead-lettered event of a {@link BullMQQueue}: every run failed. */
+export interface BullMQDeadLetter {
   /** The BullMQ job id (the event key, URI-encoded). */
   readonly jobId: string;
   readonly event: QueuedEvent;
@@ -54,23 +54,26 @@ export function jobIdOf(key: string): string {
 function whole(name: string, value: number | undefined, fallback: number, min: number): number {
   const checked = value ?? fallback;
   if (!Number.isSafeInteger(checked) || checked < min) {
-    throw new RangeError(`${name} must be a whole number, ${min} or more`);
+    throw new InvalidOptionError(name, `${name} must be a whole number, ${min} or more`);
   }
   return checked;
 }
 
 function location(options: QueueLocation) {
   if (options?.connection === undefined || options.connection === null) {
-    throw new TypeError("connection is required: ioredis options such as { host, port } or an ioredis instance");
+    throw new InvalidOptionError(
+      "connection",
+      "connection is required: ioredis options such as { host, port } or an ioredis instance",
+    );
   }
   const name = options.name ?? DEFAULT_NAME;
   if (typeof name !== "string" || name === "" || name.includes(":")) {
-    throw new TypeError("name must be a non-empty string without ':'");
+    throw new InvalidOptionError("name", "name must be a non-empty string without ':'");
   }
   return { name, opts: { connection: options.connection, ...(options.prefix ? { prefix: options.prefix } : {}) } };
 }
 
-function deadLetter(job: Job<QueuedEvent>): DeadLetter {
+function deadLetter(job: Job<QueuedEvent>): BullMQDeadLetter {
   return {
     jobId: job.id ?? "",
     event: job.data,
@@ -121,7 +124,7 @@ export class BullMQQueue implements EventQueue {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`BullMQ did not store the event within ${this.#timeoutMs} ms`)),
+        () => reject(new QueueUnavailableError(`BullMQ did not store the event within ${this.#timeoutMs} ms`)),
         this.#timeoutMs,
       );
     });
@@ -135,7 +138,7 @@ export class BullMQQueue implements EventQueue {
   }
 
   /** Dead-lettered events, newest first, `start` to `end` inclusive (default the first 100). */
-  async deadLetters({ start = 0, end = 99 }: { start?: number; end?: number } = {}): Promise<DeadLetter[]> {
+  async deadLetters({ start = 0, end = 99 }: { start?: number; end?: number } = {}): Promise<BullMQDeadLetter[]> {
     const jobs = await this.queue.getFailed(start, end);
     return jobs.filter((job): job is Job<QueuedEvent> => Boolean(job)).map(deadLetter);
   }
@@ -228,7 +231,8 @@ export interface HooksWorker {
 export function createWorker(options: WorkerOptions): HooksWorker {
   const { name, opts } = location(options);
   const { receiver } = options;
-  if (typeof receiver?.process !== "function") throw new TypeError("receiver must be a receiver from createReceiver");
+  if (typeof receiver?.process !== "function")
+    throw new InvalidOptionError("receiver", "receiver must be a receiver from createReceiver");
   const concurrency = whole("concurrency", options.concurrency, 1, 1);
   const lockDuration = whole("lockDurationMs", options.lockDurationMs, 30_000, 1);
   const stalledInterval = whole("stalledIntervalMs", options.stalledIntervalMs, 30_000, 1);
@@ -248,11 +252,15 @@ export function createWorker(options: WorkerOptions): HooksWorker {
           signal: controller.signal,
         });
       } catch (error) {
+        // Codes, not classes: the receiver may come from another installed copy of @hooks/core.
         // Retrying cannot help (the id was run with another body): straight to the dead letters.
-        if (error instanceof UnrecoverableEventError) throw new UnrecoverableError(error.message);
+        if (isHooksError(error, "fingerprint_mismatch")) throw new UnrecoverableError(error.message);
+        const retryAfterMs = isHooksError(error, "in_progress", "store_unavailable")
+          ? Number((error as { retryAfterMs?: unknown }).retryAfterMs)
+          : Number.NaN;
         const later =
-          error instanceof RetryLaterError
-            ? Date.now() + error.retryAfterMs
+          Number.isFinite(retryAfterMs)
+            ? Date.now() + retryAfterMs
             : controller.signal.aborted
               ? Date.now()
               : undefined;

@@ -1,5 +1,5 @@
 // `hooks dead-letters`: lists and re-drives the dead letters of a @hooks/bullmq queue (loaded only here).
-import type { BullMQQueue, DeadLetter } from "@hooks/bullmq";
+import type { BullMQQueue, BullMQDeadLetter } from "@hooks/bullmq";
 import { UsageError } from "./profiles";
 import { table } from "./table";
 
@@ -73,7 +73,7 @@ async function within<T>(work: Promise<T>, ms: number, message: string): Promise
   }
 }
 
-const keyOf = (letter: DeadLetter) => letter.event?.key ?? decodeURIComponent(letter.jobId);
+const keyOf = (letter: BullMQDeadLetter) => letter.event?.key ?? decodeURIComponent(letter.jobId);
 const isoOf = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());
 
 function shortError(error: string): string {

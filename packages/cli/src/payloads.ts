@@ -1,6 +1,6 @@
 // What each provider really sends for one event: the raw body and its event headers, built from the command's inputs alone.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { parseId } from "@hooks/core";
+import { parseId } from "@hooks/core/scheme";
 import { type Headers, type Profile, UsageError } from "./profiles";
 import { samples } from "./samples";
 

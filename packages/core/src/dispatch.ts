@@ -1,5 +1,7 @@
 // Handler registry: exact types, `prefix.*` wildcards and `*`, with types that flow from an event map.
-import type { VerifiedDelivery } from "./verify";
+
+import type { VerifiedDelivery } from "./delivery";
+import { invalidOption } from "./errors";
 
 /** Event types mapped to the type of their `data`, e.g. `{ "invoice.paid": { amount: number } }`. */
 export type EventMap = Record<string, unknown>;
@@ -67,8 +69,8 @@ export function createRegistry(): Registry {
   return {
     add(pattern, handler) {
       if (typeof pattern !== "string" || pattern === "")
-        throw new TypeError("on() needs an event type, `prefix.*` or `*`");
-      if (typeof handler !== "function") throw new TypeError(`the handler for ${pattern} must be a function`);
+        invalidOption("pattern", "on() needs an event type, `prefix.*` or `*`");
+      if (typeof handler !== "function") invalidOption("handler", `the handler for ${pattern} must be a function`);
       const prefix = pattern.endsWith(".*") ? pattern.slice(0, -1) : undefined;
       const matches =
         pattern === "*"

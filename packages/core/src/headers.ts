@@ -1,4 +1,5 @@
 // One case-insensitive header lookup for Web `Headers`, plain records and Node's IncomingHttpHeaders.
+import { invalidOption } from "./errors";
 
 /** Request headers as frameworks hand them over: a Web `Headers`, or a record (Node, Express, Fastify, Next pages). */
 export type HeadersInput =
@@ -27,7 +28,7 @@ function text(value: unknown): string | undefined {
  */
 export function headerReader(headers: HeadersInput): HeaderReader {
   if (headers === null || typeof headers !== "object")
-    throw new TypeError("headers must be a Headers object or a record");
+    invalidOption("headers", "headers must be a Headers object or a record");
   if (typeof (headers as { get?: unknown }).get === "function") {
     const web = headers as { get(name: string): unknown };
     return (name) => text(web.get(name));

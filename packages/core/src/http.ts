@@ -1,5 +1,5 @@
 // The one table from outcome to HTTP answer; adapters never choose a status code.
-import { WebhookVerificationError, type WebhookVerificationErrorCode } from "./errors";
+import { isHooksError, type RequestBodyErrorCode, type WebhookVerificationErrorCode } from "./errors";
 
 /** How a delivery ended. Stable: log it, count it, alert on it. */
 export type OutcomeCode =
@@ -13,8 +13,6 @@ export type OutcomeCode =
   | "unhandled_rejected"
   /** Another delivery of the same event is running; try after Retry-After: 409. */
   | "in_progress"
-  /** The body is larger than `maxBodyBytes`: 413. */
-  | "payload_too_large"
   /** Verified, but not UTF-8 JSON: 400. */
   | "invalid_body"
   /** Verified JSON without a usable event id or type: 400. */
@@ -31,8 +29,13 @@ export type OutcomeCode =
   | "queued"
   /** Queue mode: the queue could not store the event; the claim was released for the retry: 503. */
   | "queue_unavailable"
-  /** Not a POST (fetch only): 405. */
+  /** Not a POST: 405. */
   | "method_not_allowed"
+  /**
+   * The body could not be read whole: larger than `maxBodyBytes` (413), not whole within
+   * `bodyTimeoutMs` (408), or cut off by the client (`request_aborted`: 400, which no one reads).
+   */
+  | RequestBodyErrorCode
   /** Verification failed: 400 for malformed requests, 401 for bad signatures and replays, 500 for server misconfiguration. */
   | WebhookVerificationErrorCode;
 
@@ -83,6 +86,8 @@ const STATUS: Record<OutcomeCode, number> = {
   queued: 202,
   queue_unavailable: 503,
   method_not_allowed: 405,
+  body_timeout: 408,
+  request_aborted: 400,
   missing_header: 400,
   malformed_header: 400,
   invalid_timestamp: 400,
@@ -118,6 +123,7 @@ export function toResponse(outcome: Outcome): HttpResponse {
   if (outcome.retryAfterSeconds !== undefined) headers["retry-after"] = `${outcome.retryAfterSeconds}`;
   if (outcome.code === "method_not_allowed") headers.allow = "POST";
   const { code, error } = outcome;
-  const message = SETUP_OUTCOMES.has(code) && error instanceof WebhookVerificationError ? error.message : undefined;
+  const message =
+    SETUP_OUTCOMES.has(code) && isHooksError(error, code as WebhookVerificationErrorCode) ? error.message : undefined;
   return { status: outcome.status, headers, body: JSON.stringify(message ? { code, message } : { code }) };
 }

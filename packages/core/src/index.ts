@@ -1,56 +1,43 @@
-// Public exports of @hooks/core; no logic lives here.
+// @hooks/core: what an application uses. Scheme authoring lives in @hooks/core/scheme, the Node
+// request edge in @hooks/core/node, the store contract in @hooks/core/testing. No logic here.
 
+export type { Clock } from "./clock";
+export type { EventFields, VerifiedDelivery } from "./delivery";
+export type { EventMap, Handler, HandlerContext, Pattern, WebhookEvent } from "./dispatch";
 export {
-  fromBase64 as decodeBase64,
-  fromHex as decodeHex,
-  toBase64 as encodeBase64,
-  toHex as encodeHex,
-} from "./crypto/encoding";
-export type { EventMap, EventOf, Handler, HandlerContext, Matching, Pattern, WebhookEvent } from "./dispatch";
-export { WebhookVerificationError, type WebhookVerificationErrorCode } from "./errors";
+  HandlerTimeoutError,
+  HooksError,
+  type HooksErrorCode,
+  InvalidOptionError,
+  isHooksError,
+  RequestBodyError,
+  type RequestBodyErrorCode,
+  WebhookVerificationError,
+  type WebhookVerificationErrorCode,
+} from "./errors";
 export type { HeaderReader, HeadersInput } from "./headers";
-export type { HttpResponse, Outcome, OutcomeCode } from "./http";
-export { statusOf, toResponse } from "./http";
+export { type HttpResponse, type Outcome, type OutcomeCode, statusOf } from "./http";
 export { MemoryStore, type MemoryStoreOptions } from "./idempotency/memory";
 export { type ClaimResult, type IdempotencyStore, StoreUnavailableError } from "./idempotency/port";
-export type { Key } from "./keys";
 export type { LogFields, Logger } from "./log";
 export type { Payload } from "./payload";
 export {
-  type CloseOptions,
-  type DeadLetter,
-  type EventProcessor,
+  EventBusyError,
+  QueueUnavailableError,
+  RetryLaterError,
+  UnhandledEventError,
+  UnrecoverableEventError,
+} from "./queue/errors";
+export {
+  type MemoryDeadLetter,
   MemoryQueue,
+  type MemoryQueueCloseOptions,
   type MemoryQueueOptions,
 } from "./queue/memory";
-export {
-  EventBusyError,
-  type EventQueue,
-  type JobContext,
-  type ProcessResult,
-  type QueuedEvent,
-  RetryLaterError,
-  UnrecoverableEventError,
-} from "./queue/port";
-export { type Clock, createReceiver, type Delivery, type Receiver, type ReceiverOptions } from "./receiver";
-export { github } from "./schemes/github";
+export type { EventProcessor, EventQueue, JobContext, ProcessResult, QueuedEvent } from "./queue/port";
+export { createReceiver, type Delivery, type Receiver, type ReceiverOptions } from "./receiver/index";
 export { schemes } from "./schemes/index";
-export {
-  afterLabel,
-  defineScheme,
-  parseId,
-  parseOptionalId,
-  parseSignature,
-  type Scheme,
-  type SignedParts,
-  type SigningParts,
-  single,
-} from "./schemes/scheme";
-export { shopify } from "./schemes/shopify";
-export { slack } from "./schemes/slack";
-export { standardWebhooks } from "./schemes/standard-webhooks";
-export { stripe } from "./schemes/stripe";
-export { groq, type TimestampedHmacOptions, timestampedHmac, vastai } from "./schemes/timestamped";
+export type { Scheme } from "./schemes/scheme";
+export type { TimestampedHmacOptions } from "./schemes/timestamped";
 export { type SignOptions, sign } from "./sign";
-export { parseTimestamp } from "./timestamp";
-export { DEFAULT_TOLERANCE_SECONDS, type VerifiedDelivery, type VerifyOptions, verify } from "./verify";
+export { DEFAULT_TOLERANCE_SECONDS, type VerifyOptions, verify } from "./verify";

@@ -1,21 +1,9 @@
 // Turns configured secrets into keys once, validating them, and caches the result per scheme.
 
 import { utf8 } from "./crypto/encoding";
+import type { Key } from "./delivery";
 import { fail } from "./errors";
 import type { Scheme } from "./schemes/scheme";
-
-/** Key material for one configured secret. */
-export type Key =
-  /** A shared secret for HMAC-SHA256. */
-  | { readonly type: "hmac"; readonly bytes: Uint8Array }
-  /** A public key: verifies. `ready` settles once the key is imported (and rejects if it is invalid). */
-  | {
-      readonly type: "public";
-      readonly ready: Promise<unknown>;
-      verify(data: Uint8Array, signature: Uint8Array): Promise<boolean>;
-    }
-  /** A private key: signs. */
-  | { readonly type: "private"; readonly ready: Promise<unknown>; sign(data: Uint8Array): Promise<Uint8Array> };
 
 /**
  * The default secret decoding: the secret's UTF-8 bytes are the HMAC key. A Standard Webhooks key

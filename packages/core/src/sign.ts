@@ -1,5 +1,7 @@
 // sign(): the headers a sender puts on a delivery, for senders, tests and the CLI.
+
 import { backend, type Message, messageBytes } from "./crypto/hmac";
+import { invalidOption } from "./errors";
 import { keysFor } from "./keys";
 import { type Payload, rawBody } from "./payload";
 import { isValidId, type Scheme } from "./schemes/scheme";
@@ -30,10 +32,10 @@ export async function sign(options: SignOptions): Promise<Record<string, string>
   const keys = keysFor(scheme, options.secret, "sign");
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(timestamp) || timestamp < 0)
-    throw new RangeError("timestamp must be unix seconds: a whole number, 0 or more");
+    invalidOption("timestamp", "timestamp must be unix seconds: a whole number, 0 or more");
   const id = options.id ?? crypto.randomUUID();
   if (typeof id !== "string" || !isValidId(id))
-    throw new TypeError("id must be printable ASCII without spaces or commas");
+    invalidOption("id", "id must be printable ASCII without spaces or commas");
 
   const message: Message = { prefix: scheme.prefix({ timestamp, id }), body };
   const signatures: Uint8Array[] = [];

@@ -1,8 +1,9 @@
 // verify(): checks a delivery's signature and replay window, and says exactly why it failed.
 import { type Body, backend, type Message, messageBytes } from "./crypto/hmac";
-import { fail } from "./errors";
+import type { Key, VerifiedDelivery } from "./delivery";
+import { fail, invalidOption } from "./errors";
 import { type HeaderReader, type HeadersInput, headerReader } from "./headers";
-import { type Key, keysFor } from "./keys";
+import { keysFor } from "./keys";
 import { type Payload, rawBody } from "./payload";
 import type { Scheme, SignedParts } from "./schemes/scheme";
 import { checkWindow } from "./timestamp";
@@ -23,16 +24,6 @@ export interface VerifyOptions {
   readonly now?: () => number;
 }
 
-/** What a verified delivery told us. */
-export interface VerifiedDelivery {
-  /** The scheme's name. */
-  readonly scheme: string;
-  /** The id the scheme's headers carry (Standard Webhooks, GitHub, Shopify), if any. */
-  readonly id?: string | undefined;
-  /** The signed timestamp in unix seconds, for schemes that carry one. */
-  readonly timestamp?: number | undefined;
-}
-
 /** Default replay window: five minutes, as Stripe, Svix and Slack use. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
@@ -41,7 +32,7 @@ export function tolerance(value: number | undefined): number {
   if (value === undefined) return DEFAULT_TOLERANCE_SECONDS;
   // 0 is allowed (exact second); NaN, negatives and Infinity would switch the protection off.
   if (!Number.isSafeInteger(value) || value < 0)
-    throw new RangeError("toleranceSeconds must be a whole number, 0 or more");
+    invalidOption("toleranceSeconds", "toleranceSeconds must be a whole number, 0 or more");
   return value;
 }
 
@@ -52,7 +43,7 @@ export function tolerance(value: number | undefined): number {
  * Resolves with what the delivery carries; rejects with a {@link WebhookVerificationError}
  * whose `code` says why. Never returns a boolean that could be ignored. Programming mistakes
  * (a `toleranceSeconds` that is not a whole number, `headers` that are not an object, a `now`
- * that returns NaN) throw a `RangeError` or `TypeError` instead.
+ * that returns NaN) throw an `InvalidOptionError` (code `invalid_option`) instead.
  *
  * @example
  * const { id } = await verify({
@@ -105,7 +96,7 @@ export function verifyDelivery(
       return fail("invalid_timestamp", `the ${scheme.name} scheme read a timestamp that is not unix seconds`);
     }
     const nowMs = now();
-    if (!Number.isFinite(nowMs)) throw new TypeError("now() must return milliseconds since the epoch");
+    if (!Number.isFinite(nowMs)) invalidOption("now", "now() must return milliseconds since the epoch");
     checkWindow(timestamp, toleranceSeconds, nowMs);
   }
 

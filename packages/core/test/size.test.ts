@@ -6,21 +6,24 @@ import { build } from "esbuild";
 import { beforeAll, expect, test } from "vitest";
 
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+const named = fileURLToPath(new URL("../dist/schemes.js", import.meta.url));
 const BUDGET_BYTES = 4096;
 
 beforeAll(() => {
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run pnpm build first`);
 });
 
-/** Apps that verify one scheme, imported by name: the tree-shakable form. */
+/** Apps that verify one scheme, imported by name from @hooks/core/schemes: the tree-shakable form. */
 const entries = Object.fromEntries(
   ["vastai", "groq", "standardWebhooks", "stripe", "github", "slack", "shopify"].map((scheme) => [
     scheme,
-    `import { verify, ${scheme} } from "${dist}";
+    `import { verify } from "${dist}";
+import { ${scheme} } from "${named}";
 export const f = (h, p) => verify({ scheme: ${scheme}, secret: "s", headers: h, payload: p });`,
   ]),
 );
-entries.timestampedHmac = `import { verify, timestampedHmac } from "${dist}";
+entries.timestampedHmac = `import { verify } from "${dist}";
+import { timestampedHmac } from "${named}";
 const acme = timestampedHmac({ provider: "acme" });
 export const f = (h, p) => verify({ scheme: acme, secret: "s", headers: h, payload: p });`;
 
@@ -67,8 +70,10 @@ test.each(Object.entries(entries))(`verify with %s fits in ${BUDGET_BYTES} bytes
 });
 
 // The `schemes` object is the convenience form: it holds every scheme, so it keeps them all.
-// Guarded so that it cannot grow unnoticed; apps that count bytes import schemes by name.
-const ALL_SCHEMES_BUDGET_BYTES = 5120;
+// Guarded so that it cannot grow unnoticed; apps that count bytes import schemes by name from
+// @hooks/core/schemes. Raised from 5,120 when verification errors got their common base
+// (HooksError): +80 bytes.
+const ALL_SCHEMES_BUDGET_BYTES = 5248;
 
 test(`verify with the whole schemes object fits in ${ALL_SCHEMES_BUDGET_BYTES} bytes gzipped`, async () => {
   const { minifiedBytes, gzipBytes } = await measure(`import { verify, schemes } from "${dist}";

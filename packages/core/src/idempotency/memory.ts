@@ -1,4 +1,5 @@
 // MemoryStore: the embedded idempotency store, bounded and expiring, with no timers.
+import { invalidOption } from "../errors";
 import { type ClaimResult, type IdempotencyStore, StoreUnavailableError } from "./port";
 
 /** Options of {@link MemoryStore}. */
@@ -35,7 +36,7 @@ export class MemoryStore implements IdempotencyStore {
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 100_000;
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
-      throw new RangeError("maxEntries must be a whole number, 1 or more");
+      invalidOption("maxEntries", "maxEntries must be a whole number, 1 or more");
     this.#maxEntries = maxEntries;
     this.#now = options.now ?? Date.now;
   }

@@ -1,4 +1,5 @@
 // The idempotency port: what a store must do so that each event's handler completes exactly once.
+import { HooksError } from "../errors";
 
 /** Answer to {@link IdempotencyStore.claim}. */
 export type ClaimResult =
@@ -45,7 +46,11 @@ export interface IdempotencyStore {
  * A store could not answer (unreachable, timed out). The receiver answers 503 so the sender
  * retries later, and runs no handler without a claim.
  */
-export class StoreUnavailableError extends Error {
-  override readonly name = "StoreUnavailableError";
-  readonly code = "store_unavailable";
+export class StoreUnavailableError extends HooksError {
+  override readonly name: string = "StoreUnavailableError";
+  declare readonly code: "store_unavailable";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("store_unavailable", message, options);
+  }
 }

@@ -1,12 +1,8 @@
 // MemoryQueue: the embedded queue for development and tests. Not durable: a restart loses it.
-import {
-  type EventQueue,
-  type JobContext,
-  type ProcessResult,
-  type QueuedEvent,
-  RetryLaterError,
-  UnrecoverableEventError,
-} from "./port";
+import { type Clock, realClock } from "../clock";
+import { invalidOption, isHooksError } from "../errors";
+import { QueueUnavailableError } from "./errors";
+import type { EventProcessor, EventQueue, QueuedEvent } from "./port";
 
 /** Options of {@link MemoryQueue}. */
 export interface MemoryQueueOptions {
@@ -16,27 +12,24 @@ export interface MemoryQueueOptions {
   readonly backoffMs?: number | undefined;
   /** Events run at once by `work`. Default 1. */
   readonly concurrency?: number | undefined;
+  /** The clock for retry delays, the close timeout and `failedAt`: pass the receiver's. Default: the real one. */
+  readonly clock?: Clock | undefined;
 }
 
-/** Options of `close`. */
-export interface CloseOptions {
+/** Options of `MemoryQueue.close`. */
+export interface MemoryQueueCloseOptions {
   /** How long running handlers may take before their signal aborts. Default 30,000 ms. */
   readonly timeoutMs?: number | undefined;
 }
 
-/** An event whose every run failed, with the last error. */
-export interface DeadLetter {
+/** An event of a {@link MemoryQueue} whose every run failed, with the last error. */
+export interface MemoryDeadLetter {
   readonly event: QueuedEvent;
   /** The last run's error. */
   readonly error: unknown;
   readonly attempts: number;
   /** When the last run failed, in milliseconds since the epoch. */
   readonly failedAt: number;
-}
-
-/** What `work` needs: a receiver, or anything that runs one event. */
-export interface EventProcessor {
-  process(event: QueuedEvent, job: JobContext): Promise<ProcessResult>;
 }
 
 interface Job {
@@ -47,7 +40,7 @@ interface Job {
 function whole(name: string, value: number | undefined, fallback: number, min: number): number {
   const checked = value ?? fallback;
   if (!Number.isSafeInteger(checked) || checked < min)
-    throw new RangeError(`${name} must be a whole number, ${min} or more`);
+    invalidOption(name, `${name} must be a whole number, ${min} or more`);
   return checked;
 }
 
@@ -70,12 +63,13 @@ export class MemoryQueue implements EventQueue {
   readonly #concurrency: number;
   readonly #jobs = new Map<string, Job>();
   readonly #ready: Job[] = [];
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  readonly #dead = new Map<string, DeadLetter>();
+  readonly #timers = new Set<() => void>();
+  readonly #dead = new Map<string, MemoryDeadLetter>();
   readonly #running = new Set<Promise<void>>();
   // One controller per running event (aborted on a late close): one shared signal would gather a
   // listener per running handler and trip Node's listener-leak warning past ten.
   readonly #controllers = new Set<AbortController>();
+  readonly #clock: Clock;
   #processor: EventProcessor | undefined;
   #closed = false;
 
@@ -83,6 +77,10 @@ export class MemoryQueue implements EventQueue {
     this.#attempts = whole("attempts", options.attempts, 5, 1);
     this.#backoffMs = whole("backoffMs", options.backoffMs, 1000, 0);
     this.#concurrency = whole("concurrency", options.concurrency, 1, 1);
+    const clock = options.clock ?? realClock;
+    if (typeof clock?.now !== "function" || typeof clock.setTimeout !== "function")
+      invalidOption("clock", "clock must have now() and setTimeout(), like the receiver's");
+    this.#clock = clock;
   }
 
   /** Events waiting, delayed for a retry, or running. */
@@ -91,7 +89,7 @@ export class MemoryQueue implements EventQueue {
   }
 
   async enqueue(event: QueuedEvent): Promise<void> {
-    if (this.#closed) throw new Error("MemoryQueue is closed");
+    if (this.#closed) throw new QueueUnavailableError("MemoryQueue is closed");
     if (this.#jobs.has(event.key) || this.#dead.has(event.key)) return;
     // A structured copy, as a real queue would store: handlers cannot change what a retry sees.
     const job: Job = { event: structuredClone(event), attempts: 0 };
@@ -101,15 +99,17 @@ export class MemoryQueue implements EventQueue {
   }
 
   /** Starts running events with `processor` (a receiver). One processor per queue. */
-  work(processor: EventProcessor): { close(options?: CloseOptions): Promise<void> } {
-    if (this.#processor) throw new Error("MemoryQueue already has a worker");
+  work(processor: EventProcessor): { close(options?: MemoryQueueCloseOptions): Promise<void> } {
+    if (typeof processor?.process !== "function")
+      invalidOption("processor", "work() takes a receiver (anything with process(event, job))");
+    if (this.#processor) invalidOption("processor", "this MemoryQueue already has a worker: one processor per queue");
     this.#processor = processor;
     this.#pump();
     return { close: (options) => this.close(options) };
   }
 
   /** The dead-lettered events, oldest first. */
-  deadLetters(): DeadLetter[] {
+  deadLetters(): MemoryDeadLetter[] {
     return [...this.#dead.values()];
   }
 
@@ -129,14 +129,14 @@ export class MemoryQueue implements EventQueue {
    * Stops taking events and waits for the running ones; events still waiting are dropped (this
    * queue is not durable). Running handlers see their signal abort only if they outlive `timeoutMs`.
    */
-  async close({ timeoutMs = 30_000 }: CloseOptions = {}): Promise<void> {
+  async close({ timeoutMs = 30_000 }: MemoryQueueCloseOptions = {}): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const cancel of this.#timers) cancel();
     this.#timers.clear();
     this.#ready.length = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancel = () => {};
     const late = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
+      cancel = this.#clock.setTimeout(() => {
         const reason = new Error("MemoryQueue closed while the handler was running");
         for (const controller of this.#controllers) controller.abort(reason);
         resolve();
@@ -144,7 +144,7 @@ export class MemoryQueue implements EventQueue {
     });
     await Promise.race([Promise.all(this.#running), late]);
     await Promise.all(this.#running);
-    clearTimeout(timer);
+    cancel();
   }
 
   #pump(): void {
@@ -174,22 +174,23 @@ export class MemoryQueue implements EventQueue {
     } catch (error) {
       if (this.#closed) return;
       // Another run holds the event, or the store is down: wait, without spending an attempt.
-      const later = error instanceof RetryLaterError;
+      // (By code, not class: the receiver may come from another copy of @hooks/core.)
+      const later = isHooksError(error, "in_progress", "store_unavailable");
       if (later) job.attempts--;
-      else if (job.attempts >= this.#attempts || error instanceof UnrecoverableEventError) {
+      else if (job.attempts >= this.#attempts || isHooksError(error, "fingerprint_mismatch")) {
         this.#jobs.delete(job.event.key);
-        this.#dead.set(job.event.key, { event: job.event, error, attempts: job.attempts, failedAt: Date.now() });
+        const failedAt = this.#clock.now();
+        this.#dead.set(job.event.key, { event: job.event, error, attempts: job.attempts, failedAt });
         return;
       }
-      const timer = setTimeout(
-        () => {
-          this.#timers.delete(timer);
-          this.#ready.push(job);
-          this.#pump();
-        },
-        later ? error.retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1),
-      );
-      this.#timers.add(timer);
+      const retryAfterMs = later ? Number((error as { retryAfterMs?: unknown }).retryAfterMs) : Number.NaN;
+      const delay = Number.isFinite(retryAfterMs) ? retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1);
+      const cancel = this.#clock.setTimeout(() => {
+        this.#timers.delete(cancel);
+        this.#ready.push(job);
+        this.#pump();
+      }, delay);
+      this.#timers.add(cancel);
     } finally {
       this.#controllers.delete(controller);
     }

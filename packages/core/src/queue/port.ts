@@ -1,5 +1,5 @@
 // The queue port: where a receiver in queue mode hands verified events to be processed later.
-import type { VerifiedDelivery } from "../verify";
+import type { VerifiedDelivery } from "../delivery";
 
 /**
  * A verified, claimed event as a receiver hands it to a queue: everything a worker needs to run
@@ -49,38 +49,7 @@ export interface JobContext {
  */
 export type ProcessResult = "processed" | "duplicate" | "unhandled";
 
-/**
- * The run could not happen now, through no fault of the handlers: the queue should try again after
- * `retryAfterMs` without spending an attempt. Thrown by `Receiver.process` while another run holds
- * the event (`in_progress`, see {@link EventBusyError}) or while the idempotency store does not
- * answer (`store_unavailable`): no handler ran.
- */
-export class RetryLaterError extends Error {
-  override readonly name: string = "RetryLaterError";
-  constructor(
-    readonly code: "in_progress" | "store_unavailable",
-    message: string,
-    /** When to try again, in milliseconds. */
-    readonly retryAfterMs: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Another run of the same event holds it; its lease ends in `retryAfterMs`. */
-export class EventBusyError extends RetryLaterError {
-  override readonly name: string = "EventBusyError";
-  constructor(message: string, retryAfterMs: number) {
-    super("in_progress", message, retryAfterMs);
-  }
-}
-
-/**
- * The event can never run as queued (its id was run before with a different body): retrying cannot
- * help, so the queue dead-letters it at once. Thrown by `Receiver.process`.
- */
-export class UnrecoverableEventError extends Error {
-  override readonly name = "UnrecoverableEventError";
-  readonly code = "fingerprint_mismatch";
+/** What a queue's worker runs events with: a receiver, or anything that runs one event. */
+export interface EventProcessor {
+  process(event: QueuedEvent, job: JobContext): Promise<ProcessResult>;
 }

@@ -1,6 +1,6 @@
 // GitHub: `x-hub-signature-256: sha256=<hex>` over the body alone; id from `x-github-delivery`.
 import { fromHex, toHex } from "../crypto/encoding";
-import { afterLabel, field, parseOptionalId, parseSignature, type Scheme, single } from "./scheme";
+import { field, oneSignature, parseOptionalId, parseSignature, type Scheme, withoutLabel } from "./scheme";
 
 const SIGNATURE = "x-hub-signature-256";
 const DELIVERY = "x-github-delivery";
@@ -15,11 +15,11 @@ export const github: Scheme = {
   name: "github",
   parse: (header) => ({
     id: parseOptionalId(header(DELIVERY), DELIVERY),
-    signatures: [parseSignature(afterLabel(header(SIGNATURE), "sha256="), SIGNATURE, fromHex)],
+    signatures: [parseSignature(withoutLabel(header(SIGNATURE), "sha256="), SIGNATURE, fromHex)],
   }),
   prefix: () => "",
   headers: ({ id, signatures }) => ({
-    [SIGNATURE]: `sha256=${toHex(single(signatures, "github"))}`,
+    [SIGNATURE]: `sha256=${toHex(oneSignature(signatures, "github"))}`,
     [DELIVERY]: id,
   }),
   event(body, header, delivery) {

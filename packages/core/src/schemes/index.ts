@@ -1,4 +1,4 @@
-// The ready-made schemes as one object, `schemes.<name>`; each is also a named export of the package.
+// The ready-made schemes as one object, `schemes.<name>`; by name (tree-shakable) from @hooks/core/schemes.
 import { github } from "./github";
 import { shopify } from "./shopify";
 import { slack } from "./slack";

@@ -1,8 +1,8 @@
 // What a signature scheme is, the helper to define one, and the header parsers schemes share.
-import { fail, required } from "../errors";
+
+import type { EventFields, Key, VerifiedDelivery } from "../delivery";
+import { fail, invalidOption, required } from "../errors";
 import type { HeaderReader } from "../headers";
-import type { Key } from "../keys";
-import type { VerifiedDelivery } from "../verify";
 
 /** What a scheme reads off a delivery's headers. */
 export interface SignedParts {
@@ -14,15 +14,6 @@ export interface SignedParts {
   readonly signatures: readonly Uint8Array[];
   /** Public-key signatures (Standard Webhooks `v1a`), checked against asymmetric keys. */
   readonly asymmetricSignatures?: readonly Uint8Array[] | undefined;
-}
-
-/** What a scheme reads of the event itself; the receiver validates each field. */
-export interface EventFields {
-  readonly id?: unknown;
-  readonly type?: unknown;
-  readonly data?: unknown;
-  /** The delivery attempt, 1 for the first, where the sender says. */
-  readonly attempt?: number | undefined;
 }
 
 /** What `sign` hands a scheme to build a delivery's headers from. */
@@ -76,7 +67,7 @@ export function field(object: unknown, key: string): unknown {
  *     signatures: [parseSignature(header("acme-sig"), "acme-sig", decodeHex)],
  *   }),
  *   prefix: ({ timestamp }) => `${timestamp}:`,
- *   headers: ({ timestamp, signatures }) => ({ "acme-time": `${timestamp}`, "acme-sig": encodeHex(single(signatures, "acme")) }),
+ *   headers: ({ timestamp, signatures }) => ({ "acme-time": `${timestamp}`, "acme-sig": encodeHex(oneSignature(signatures, "acme")) }),
  * });
  */
 export function defineScheme<S extends Scheme>(scheme: S): S {
@@ -86,7 +77,7 @@ export function defineScheme<S extends Scheme>(scheme: S): S {
     typeof scheme.prefix !== "function" ||
     typeof scheme.headers !== "function"
   ) {
-    throw new TypeError("a scheme needs a name and parse, prefix and headers functions");
+    invalidOption("scheme", "a scheme needs a name and parse, prefix and headers functions");
   }
   return scheme;
 }
@@ -147,8 +138,9 @@ export function parseSignature(
 }
 
 /** The one signature a single-signature scheme sends; signing with several secrets is refused. */
-export function single(signatures: readonly Uint8Array[], scheme: string): Uint8Array {
-  if (signatures.length !== 1) throw new TypeError(`the ${scheme} scheme carries one signature: sign with one secret`);
+export function oneSignature(signatures: readonly Uint8Array[], scheme: string): Uint8Array {
+  if (signatures.length !== 1)
+    invalidOption("secret", `the ${scheme} scheme carries one signature: sign with one secret`);
   return signatures[0]!;
 }
 
@@ -156,7 +148,7 @@ export function single(signatures: readonly Uint8Array[], scheme: string): Uint8
  * `value` without its required `label` (e.g. `"sha256="`); `""` (so: malformed) when the label is
  * missing, `undefined` (so: missing header) when the value is.
  */
-export function afterLabel(value: string | undefined, label: string): string | undefined {
+export function withoutLabel(value: string | undefined, label: string): string | undefined {
   if (value === undefined) return undefined;
   return value.startsWith(label) ? value.slice(label.length) : "";
 }

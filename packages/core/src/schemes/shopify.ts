@@ -1,6 +1,6 @@
 // Shopify: `x-shopify-hmac-sha256: <base64>` over the body alone; id from `x-shopify-webhook-id`.
 import { fromBase64, toBase64 } from "../crypto/encoding";
-import { parseOptionalId, parseSignature, type Scheme, single } from "./scheme";
+import { oneSignature, parseOptionalId, parseSignature, type Scheme } from "./scheme";
 
 const SIGNATURE = "x-shopify-hmac-sha256";
 const WEBHOOK_ID = "x-shopify-webhook-id";
@@ -18,7 +18,7 @@ export const shopify: Scheme = {
   }),
   prefix: () => "",
   headers: ({ id, signatures }) => ({
-    [SIGNATURE]: toBase64(single(signatures, "shopify")),
+    [SIGNATURE]: toBase64(oneSignature(signatures, "shopify")),
     [WEBHOOK_ID]: id,
   }),
   event: (body, header, delivery) => ({

@@ -1,7 +1,7 @@
 // Slack: `x-slack-signature: v0=<hex>` over `v0:${timestamp}:${body}`, `x-slack-request-timestamp`.
 import { fromHex, toHex } from "../crypto/encoding";
 import { parseTimestamp } from "../timestamp";
-import { afterLabel, field, parseSignature, type Scheme, single } from "./scheme";
+import { field, oneSignature, parseSignature, type Scheme, withoutLabel } from "./scheme";
 
 const SIGNATURE = "x-slack-signature";
 const TIMESTAMP = "x-slack-request-timestamp";
@@ -14,11 +14,11 @@ export const slack: Scheme = {
   name: "slack",
   parse: (header) => ({
     timestamp: parseTimestamp(header(TIMESTAMP), TIMESTAMP),
-    signatures: [parseSignature(afterLabel(header(SIGNATURE), "v0="), SIGNATURE, fromHex)],
+    signatures: [parseSignature(withoutLabel(header(SIGNATURE), "v0="), SIGNATURE, fromHex)],
   }),
   prefix: ({ timestamp }) => `v0:${timestamp}:`,
   headers: ({ timestamp, signatures }) => ({
-    [SIGNATURE]: `v0=${toHex(single(signatures, "slack"))}`,
+    [SIGNATURE]: `v0=${toHex(oneSignature(signatures, "slack"))}`,
     [TIMESTAMP]: `${timestamp}`,
   }),
   event(body, header) {

@@ -1,9 +1,9 @@
 // Standard Webhooks (and Svix): webhook-id/-timestamp/-signature, v1 HMAC and v1a Ed25519 entries.
 import { ed25519Sign, ed25519Verify, importEd25519 } from "../crypto/ed25519";
 import { fromBase64, toBase64 } from "../crypto/encoding";
+import type { Key } from "../delivery";
 import { fail, required } from "../errors";
 import type { HeaderReader } from "../headers";
-import type { Key } from "../keys";
 import { parseTimestamp } from "../timestamp";
 import { field, MAX_LIST_ENTRIES, MAX_LIST_HEADER_LENGTH, parseId, type Scheme, SIGNATURE_BYTES } from "./scheme";
 

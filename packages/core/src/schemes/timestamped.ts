@@ -1,7 +1,9 @@
 // The seed scheme: hex HMAC-SHA256 of `${timestamp}.${body}` in x-<provider>-signature/-timestamp.
+
 import { fromHex, toHex } from "../crypto/encoding";
+import { invalidOption } from "../errors";
 import { parseTimestamp } from "../timestamp";
-import { parseSignature, type Scheme, single } from "./scheme";
+import { oneSignature, parseSignature, type Scheme } from "./scheme";
 
 /** Options of {@link timestampedHmac}. */
 export interface TimestampedHmacOptions {
@@ -23,7 +25,7 @@ const PROVIDER = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export function timestampedHmac(options: TimestampedHmacOptions): Scheme {
   const provider = options?.provider;
   if (typeof provider !== "string" || !PROVIDER.test(provider)) {
-    throw new TypeError('provider must be lowercase, e.g. "acme" or "acme-pay"');
+    invalidOption("provider", 'provider must be lowercase, e.g. "acme" or "acme-pay"');
   }
   const signatureHeader = `x-${provider}-signature`;
   const timestampHeader = `x-${provider}-timestamp`;
@@ -35,7 +37,7 @@ export function timestampedHmac(options: TimestampedHmacOptions): Scheme {
     }),
     prefix: ({ timestamp }) => `${timestamp}.`,
     headers: ({ timestamp, signatures }) => ({
-      [signatureHeader]: toHex(single(signatures, provider)),
+      [signatureHeader]: toHex(oneSignature(signatures, provider)),
       [timestampHeader]: `${timestamp}`,
     }),
   };
