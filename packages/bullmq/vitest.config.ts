@@ -6,7 +6,7 @@ export default defineProject({
     provide: { bullmqMajor: 5 },
     name: "bullmq",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["../redis/test/global-setup.ts"],
+    globalSetup: ["test/global-setup.ts"],
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 300_000,

@@ -8,7 +8,7 @@ export default defineProject({
     provide: { bullmqMajor: 6 },
     name: "bullmq-v6",
     include: ["test/bullmq-version.test.ts", "test/queue.test.ts"],
-    globalSetup: ["../redis/test/global-setup.ts"],
+    globalSetup: ["test/global-setup.ts"],
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 300_000,

@@ -5,7 +5,7 @@ export default defineProject({
   test: {
     name: "cli",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["../redis/test/global-setup.ts"],
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },

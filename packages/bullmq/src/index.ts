@@ -258,12 +258,11 @@ export function createWorker(options: WorkerOptions): HooksWorker {
         const retryAfterMs = isHooksError(error, "in_progress", "store_unavailable")
           ? Number((error as { retryAfterMs?: unknown }).retryAfterMs)
           : Number.NaN;
-        const later =
-          Number.isFinite(retryAfterMs)
-            ? Date.now() + retryAfterMs
-            : controller.signal.aborted
-              ? Date.now()
-              : undefined;
+        const later = Number.isFinite(retryAfterMs)
+          ? Date.now() + retryAfterMs
+          : controller.signal.aborted
+            ? Date.now()
+            : undefined;
         if (later === undefined || token === undefined) throw error;
         // Not the handler's failure: back to the queue without spending an attempt.
         await job.moveToDelayed(later, token);

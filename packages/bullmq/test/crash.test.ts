@@ -6,10 +6,12 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { createReceiver, schemes } from "@hooks/core";
 import { RedisStore } from "@hooks/redis";
+import { sleep, until } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { Redis } from "ioredis";
 import { afterAll, expect, test } from "vitest";
 import { BullMQQueue, jobIdOf } from "../src/index";
-import { connection, delivery, redisUrl, SECRET, sleep, until } from "./helpers";
+import { connection, delivery, SECRET } from "./helpers";
 
 const redis = new Redis(redisUrl);
 const prefix = `hooks-test:${randomUUID()}:`;
@@ -39,7 +41,7 @@ async function startWorker(hang: boolean) {
   const [exit] = await Promise.race([
     once(child, "exit"),
     (async () => {
-      await until(() => messages.some((m) => m.ready !== undefined), "the worker process to be ready");
+      await until(() => messages.some((m) => m.ready !== undefined), { message: "the worker process to be ready" });
       return [undefined];
     })(),
   ]);
@@ -58,21 +60,21 @@ test("SIGKILL mid-handler: after stall detection another process runs the job, a
   const first = await startWorker(true);
   const answer = await receiver.receive(await delivery("evt_crash"));
   expect([answer.status, JSON.parse(answer.body).code]).toEqual([202, "queued"]);
-  await until(() => first.messages.some((m) => m.started === "evt_crash"), "the first process to start the job");
+  await until(() => first.messages.some((m) => m.started === "evt_crash"), {
+    message: "the first process to start the job",
+  });
   expect(await queue.queue.getJobState(jobIdOf("vastai:evt_crash"))).toBe("active");
 
   first.child.kill("SIGKILL");
   await once(first.child, "exit");
   const second = await startWorker(false);
-  await until(
-    () => second.messages.some((m) => m.completed === "evt_crash"),
-    "the second process to complete it",
-    60_000,
-  );
-  await until(
-    async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_crash"))) === "completed",
-    "the job to be completed",
-  );
+  await until(() => second.messages.some((m) => m.completed === "evt_crash"), {
+    message: "the second process to complete it",
+    timeoutMs: 60_000,
+  });
+  await until(async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_crash"))) === "completed", {
+    message: "the job to be completed",
+  });
   await sleep(1500); // a stray second run would have started by now
   expect(Number(await redis.get(`${prefix}completed:evt_crash`))).toBe(1);
   expect(first.messages.filter((m) => m.completed)).toEqual([]);

@@ -4,11 +4,12 @@ import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { schemes, sign } from "@hooks/core";
+import { eventBody, postDelivery, signedDelivery, until } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { Redis } from "ioredis";
 import { afterAll, expect, test } from "vitest";
 import { BullMQQueue } from "../src/index";
-import { connection, redisUrl, SECRET, until } from "./helpers";
+import { connection, SECRET } from "./helpers";
 
 const example = (file: string) => fileURLToPath(new URL(`../../../examples/bullmq/${file}`, import.meta.url));
 const name = `hooks-test-example-${randomUUID()}`;
@@ -47,10 +48,9 @@ async function start(file: string): Promise<{ child: ChildProcess; message: { po
 }
 
 async function post(url: string, id: string): Promise<string> {
-  const body = JSON.stringify({ id, type: "report.requested", data: { pages: 3 }, created: 1 });
-  const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: body });
-  const response = await fetch(url, { method: "POST", headers, body });
-  return `${response.status} ${((await response.json()) as { code: string }).code}`;
+  const body = eventBody(id, { type: "report.requested", data: { pages: 3 } });
+  const answer = await postDelivery(url, await signedDelivery(body, { secret: SECRET }));
+  return `${answer.status} ${answer.code}`;
 }
 
 test("the example's web process queues, two worker processes run each event once and stop on SIGTERM", async () => {
@@ -71,11 +71,12 @@ test("the example's web process queues, two worker processes run each event once
   for (const answer of answers) expect(["202 queued", "200 duplicate", "409 in_progress"]).toContain(answer);
 
   const completed = () => redis.hgetall(`hooks:example:${name}:completed`);
-  await until(async () => Object.keys(await completed()).length === ids.length, "20 completions", 60_000).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}; the processes logged:\n${logs.join("")}`);
-    },
-  );
+  await until(async () => Object.keys(await completed()).length === ids.length, {
+    message: "20 completions",
+    timeoutMs: 60_000,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}; the processes logged:\n${logs.join("")}`);
+  });
   // Both the web process and the workers logged through onOutcome: queued there, processed here.
   expect(logs.join("")).toMatch(/web\.mjs: web \d+: report\.requested evt_example_\d+ queued/);
   expect(logs.join("")).toMatch(/worker\.mjs: worker \d+, run 1\/4: report\.requested evt_example_\d+ processed/);

@@ -3,10 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { createReceiver, schemes } from "@hooks/core";
 import { RedisStore } from "@hooks/redis";
+import { postDelivery as post, serveReceiver, sleep, until } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { Redis } from "ioredis";
 import { afterAll, expect, test } from "vitest";
 import { BullMQQueue, createWorker } from "../src/index";
-import { connection, delivery, post, redisUrl, SECRET, serve, sleep, until } from "./helpers";
+import { connection, delivery, SECRET } from "./helpers";
 
 const EVENTS = 5_000;
 const HANDLER_MS = 1_500;
@@ -37,8 +39,9 @@ test(`${EVENTS} events, each twice at once over HTTP: 202 before the ${HANDLER_M
     completed.set(event.id, (completed.get(event.id) ?? 0) + 1);
     completedAt.set(event.id, Date.now());
   });
-  const { url, server } = await serve(receiver);
-  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+  const server = await serveReceiver(receiver);
+  const url = `${server.url}/webhooks`;
+  cleanup.push(() => server.close());
   // Two workers, as two processes would run them; 250 handlers at once between them.
   for (let i = 0; i < 2; i++) {
     const worker = createWorker({ receiver, connection, name, concurrency: 125 });
@@ -96,7 +99,7 @@ test(`${EVENTS} events, each twice at once over HTTP: 202 before the ${HANDLER_M
   // Answers are about the hand-off, not the handlers: far under the handler's sleep.
   expect(p99).toBeLessThan(HANDLER_MS);
 
-  await until(() => completed.size === EVENTS, `${EVENTS} completions`, 150_000);
+  await until(() => completed.size === EVENTS, { message: `${EVENTS} completions`, timeoutMs: 150_000 });
   await sleep(500); // anything that would run twice has had the time to
   expect([...completed.values()].every((count) => count === 1)).toBe(true);
   expect(completed.size).toBe(EVENTS);

@@ -3,10 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { createReceiver, type EventProcessor, type Receiver, schemes } from "@hooks/core";
 import { RedisStore } from "@hooks/redis";
+import { sleep, until } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { BullMQQueue, createWorker, type HooksWorker, jobIdOf } from "../src/index";
-import { connection, delivery, redisUrl, SECRET, sleep, until } from "./helpers";
+import { connection, delivery, SECRET } from "./helpers";
 
 const redis = new Redis(redisUrl);
 const prefix = `hooks-test:${randomUUID()}:`;
@@ -117,7 +119,7 @@ describe("workers", () => {
     });
     work();
     expect(await code(receiver, "evt_w1")).toBe("queued");
-    await until(async () => (await queue.deadLetters()).length === 1, "the dead letter");
+    await until(async () => (await queue.deadLetters()).length === 1, { message: "the dead letter" });
     expect(runs.map((run) => run.attempt)).toEqual([1, 2, 3]);
     // BullMQ's exponential backoff: 100 ms, then 200 ms (it may be late, never early).
     expect(runs[1]!.at - runs[0]!.at).toBeGreaterThanOrEqual(95);
@@ -135,10 +137,9 @@ describe("workers", () => {
 
     broken = false;
     expect(await queue.redrive("vastai:evt_w1")).toBe(true);
-    await until(
-      async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_w1"))) === "completed",
-      "the re-driven run",
-    );
+    await until(async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_w1"))) === "completed", {
+      message: "the re-driven run",
+    });
     expect(runs.map((run) => run.attempt)).toEqual([1, 2, 3, 1]);
     expect(await queue.deadLetters()).toEqual([]);
     expect(await queue.redrive("vastai:evt_w1")).toBe(false);
@@ -155,10 +156,10 @@ describe("workers", () => {
     });
     work(receiver, 4);
     for (const id of ["evt_r1", "evt_r2", "evt_r3"]) expect(await code(receiver, id)).toBe("queued");
-    await until(async () => (await queue.deadLetters()).length === 3, "three dead letters");
+    await until(async () => (await queue.deadLetters()).length === 3, { message: "three dead letters" });
     broken = false;
     expect(await queue.redriveAll()).toBe(3);
-    await until(() => done.length === 3, "the re-driven runs");
+    await until(() => done.length === 3, { message: "the re-driven runs" });
     expect(done.sort()).toEqual(["evt_r1", "evt_r2", "evt_r3"]);
   });
 
@@ -171,9 +172,9 @@ describe("workers", () => {
     });
     work(receiver, 4);
     for (const id of ["evt_a1", "evt_a2"]) expect(await code(receiver, id)).toBe("queued");
-    await until(async () => (await queue.deadLetters()).length === 2, "two dead letters");
+    await until(async () => (await queue.deadLetters()).length === 2, { message: "two dead letters" });
     expect(await queue.redriveAll()).toBe(2);
-    await until(async () => runs === 4 && (await queue.deadLetters()).length === 2, "the second failures");
+    await until(async () => runs === 4 && (await queue.deadLetters()).length === 2, { message: "the second failures" });
   });
 
   test("an id already run with another body is dead-lettered at once, not retried", async () => {
@@ -187,7 +188,7 @@ describe("workers", () => {
       "processed",
     );
     work();
-    await until(async () => (await queue.deadLetters()).length === 1, "the dead letter");
+    await until(async () => (await queue.deadLetters()).length === 1, { message: "the dead letter" });
     const [dead] = await queue.deadLetters();
     expect(dead).toMatchObject({ attempts: 1, error: expect.stringMatching(/different body/) });
     expect(runs).toBe(1);
@@ -203,7 +204,9 @@ describe("workers", () => {
     });
     const first = work();
     expect(await code(receiver, "evt_s1")).toBe("queued");
-    await until(async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_s1"))) === "active", "the run");
+    await until(async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_s1"))) === "active", {
+      message: "the run",
+    });
     await first.close({ timeoutMs: 200 });
     expect(seen).toEqual([{ attempt: 1, aborted: true }]);
     const job = await queue.queue.getJob(jobIdOf("vastai:evt_s1"));
@@ -212,7 +215,9 @@ describe("workers", () => {
 
     hang = false;
     work();
-    await until(async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_s1"))) === "completed", "the next run");
+    await until(async () => (await queue.queue.getJobState(jobIdOf("vastai:evt_s1"))) === "completed", {
+      message: "the next run",
+    });
     expect(seen).toEqual([
       { attempt: 1, aborted: true },
       { attempt: 1, aborted: false },
@@ -226,11 +231,13 @@ describe("workers", () => {
     const started = performance.now();
     await worker.close();
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(() => createWorker({ receiver, connection, concurrency: 0 })).toThrow(RangeError);
-    expect(() => createWorker({ receiver: {} as EventProcessor, connection })).toThrow(TypeError);
-    expect(() => new BullMQQueue({ connection, name: "a:b" })).toThrow(TypeError);
+    // Option errors are @hooks errors with code invalid_option, naming the option.
+    const option = (name: string) => expect.objectContaining({ code: "invalid_option", option: name });
+    expect(() => createWorker({ receiver, connection, concurrency: 0 })).toThrow(option("concurrency"));
+    expect(() => createWorker({ receiver: {} as EventProcessor, connection })).toThrow(option("receiver"));
+    expect(() => new BullMQQueue({ connection, name: "a:b" })).toThrow(option("name"));
     expect(() => new BullMQQueue({ connection: undefined as never })).toThrow(/connection is required/);
-    expect(() => new BullMQQueue({ connection, attempts: 0 })).toThrow(RangeError);
+    expect(() => new BullMQQueue({ connection, attempts: 0 })).toThrow(option("attempts"));
     await sleep(0);
   });
 });

@@ -1,5 +1,5 @@
 // `hooks dead-letters`: lists and re-drives the dead letters of a @hooks/bullmq queue (loaded only here).
-import type { BullMQQueue, BullMQDeadLetter } from "@hooks/bullmq";
+import type { BullMQDeadLetter, BullMQQueue } from "@hooks/bullmq";
 import { UsageError } from "./profiles";
 import { table } from "./table";
 

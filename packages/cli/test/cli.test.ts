@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { RequestListener } from "node:http";
 import { createReceiver, MemoryStore, type Scheme, schemes, verify } from "@hooks/core";
 import { webhooks } from "@hooks/express";
+import { sleep } from "@hooks/test-utils";
 import express from "express";
 import { describe, expect, test } from "vitest";
 import { hooks, listen } from "./helpers";
@@ -15,7 +16,7 @@ async function ours(scheme: Scheme = schemes.vastai, secret = SECRET) {
   const runs = new Map<string, number>();
   const receiver = createReceiver({ scheme, secret, store: new MemoryStore(), maxBodyBytes: 64 * 1024 });
   receiver.on("*", async (event) => {
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
   });
   const app = express();

@@ -5,13 +5,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symli
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BullMQQueue, createWorker, type HooksWorker, jobIdOf } from "@hooks/bullmq";
-import { createReceiver, MemoryStore, type Receiver, schemes, sign } from "@hooks/core";
+import { createReceiver, MemoryStore, type Receiver, schemes } from "@hooks/core";
+import { eventBody, signedDelivery, until } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const DIST = join(import.meta.dirname, "..", "dist");
 const CLI = join(DIST, "cli.js");
 const SECRET = "dead-letters-test-secret";
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const connection = { url: redisUrl, maxRetriesPerRequest: null };
 
 interface Run {
@@ -35,14 +36,6 @@ function hooks(args: string[], { cli = CLI, env = {} }: { cli?: string; env?: Re
   });
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const name = `hooks-test-${randomUUID()}`;
 const queue = new BullMQQueue({ connection, name, attempts: 1 });
 const ids = ["evt_dl_1", "evt_dl_2"];
@@ -62,14 +55,10 @@ beforeAll(async () => {
   });
   worker = createWorker({ receiver, connection, name, concurrency: 2 });
   for (const id of ids) {
-    const body = JSON.stringify({ id, type: "resource.created", data: {}, created: 1 });
-    const answer = await receiver.receive({
-      headers: await sign({ scheme: schemes.vastai, secret: SECRET, payload: body }),
-      body,
-    });
+    const answer = await receiver.receive(await signedDelivery(eventBody(id), { secret: SECRET }));
     expect(answer.status).toBe(202);
   }
-  await until(async () => (await queue.deadLetters()).length === 2, "both events to be dead-lettered");
+  await until(async () => (await queue.deadLetters()).length === 2, { message: "both events to be dead-lettered" });
 });
 
 afterAll(async () => {
@@ -127,7 +116,7 @@ describe("hooks dead-letters", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain(`re-drove ${first} in ${name}`);
     expect(run.code).toBe(0);
-    await until(async () => (await stateOf(first)) === "completed", "the re-driven job to complete");
+    await until(async () => (await stateOf(first)) === "completed", { message: "the re-driven job to complete" });
     expect(await stateOf(second)).toBe("failed");
   });
 
@@ -148,7 +137,9 @@ describe("hooks dead-letters", () => {
     const run = await hooks(["dead-letters", ...at, "--redrive-all"]);
     expect(run.stdout.trim()).toBe(`re-drove 1 dead letter in ${name}`);
     expect(run.code).toBe(0);
-    await until(async () => (await stateOf(keys[1] as string)) === "completed", "the re-driven job to complete");
+    await until(async () => (await stateOf(keys[1] as string)) === "completed", {
+      message: "the re-driven job to complete",
+    });
     const empty = await hooks(["dead-letters", ...at]);
     expect(empty.stdout.trim()).toBe(`no dead letters in ${name}`);
     expect(empty.code).toBe(0);

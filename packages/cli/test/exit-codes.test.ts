@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createReceiver, MemoryStore, schemes } from "@hooks/core";
+import { sleep } from "@hooks/test-utils";
 import { describe, expect, test } from "vitest";
 import { answering, deadUrl, FIXTURES, hooks, listen, serve } from "./helpers";
 
@@ -15,7 +16,7 @@ function ours(scheme = schemes.vastai, handlerMs = 0) {
   const runs = new Map<string, number>();
   const receiver = createReceiver({ scheme, secret: SECRET, store: new MemoryStore() });
   receiver.on("*", async (event) => {
-    await new Promise((resolve) => setTimeout(resolve, handlerMs));
+    await sleep(handlerMs);
     runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
   });
   return { receiver, runs };

@@ -166,7 +166,7 @@ export class HandlerTimeoutError extends HooksError {
 type StackLimit = { stackTraceLimit?: number };
 
 /** The receiver's own setup is wrong: these keep their stack, which points at the misconfigured call. */
-const SETUP_CODES: readonly WebhookVerificationErrorCode[] = [
+export const SETUP_CODES: readonly WebhookVerificationErrorCode[] = [
   "invalid_secret",
   "invalid_payload",
   "unsupported_algorithm",

@@ -1,5 +1,11 @@
 // The one table from outcome to HTTP answer; adapters never choose a status code.
-import { isHooksError, type RequestBodyErrorCode, type WebhookVerificationErrorCode } from "./errors";
+import {
+  type HooksErrorCode,
+  isHooksError,
+  type RequestBodyErrorCode,
+  SETUP_CODES,
+  type WebhookVerificationErrorCode,
+} from "./errors";
 
 /** How a delivery ended. Stable: log it, count it, alert on it. */
 export type OutcomeCode =
@@ -101,18 +107,17 @@ const STATUS: Record<OutcomeCode, number> = {
   unsupported_algorithm: 500,
 };
 
-/** The status an outcome code is answered with. */
-export function statusOf(code: OutcomeCode): number {
-  return STATUS[code];
+/**
+ * The status an outcome code, or the code of any `HooksError`, is answered with (`invalid_option`,
+ * a bug in the receiving code, is 500).
+ */
+export function statusOf(code: OutcomeCode | HooksErrorCode): number {
+  return STATUS[code as OutcomeCode] ?? 500;
 }
 
 // The receiver's own setup is wrong: the developer reading the response needs the fix, and these
 // messages hold no secret. Every other answer carries the code alone.
-export const SETUP_OUTCOMES: ReadonlySet<OutcomeCode> = new Set<OutcomeCode>([
-  "invalid_payload",
-  "invalid_secret",
-  "unsupported_algorithm",
-]);
+export const SETUP_OUTCOMES: ReadonlySet<OutcomeCode> = /* @__PURE__ */ new Set<OutcomeCode>(SETUP_CODES);
 
 /**
  * The HTTP answer for an outcome: status, a small JSON body with the code (and, for a

@@ -5,6 +5,7 @@ export {
   handleNodeRequest,
   type NodeHandlerOptions,
   type NodeReceiver,
+  settleUnreadBody,
   toNodeHandler,
   writeNodeResponse,
 } from "./node/handler";

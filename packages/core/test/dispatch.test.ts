@@ -1,19 +1,8 @@
 // Dispatch: patterns, order, types that flow from the event map, and each scheme's event conventions.
+import { FakeClock, signedDelivery } from "@hooks/test-utils";
 import { describe, expect, expectTypeOf, test } from "vitest";
-import {
-  createReceiver,
-  github,
-  type HandlerContext,
-  type Scheme,
-  shopify,
-  sign,
-  slack,
-  standardWebhooks,
-  stripe,
-  vastai,
-  type WebhookEvent,
-} from "../src/index";
-import { FakeClock } from "./clock";
+import { createReceiver, type HandlerContext, InvalidOptionError, type Scheme, type WebhookEvent } from "../src/index";
+import { github, shopify, slack, standardWebhooks, stripe, vastai } from "../src/schemes/named";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -30,15 +19,8 @@ async function receive(scheme: Scheme, body: unknown, extra: Record<string, stri
   receiver.on("*", (event, context) => {
     seen.push({ event, context });
   });
-  const payload = JSON.stringify(body);
-  const headers = await sign({
-    scheme,
-    secret: SECRET,
-    payload,
-    timestamp: Math.floor(clock.time / 1000),
-    ...(id ? { id } : {}),
-  });
-  const response = await receiver.receive({ headers: { ...headers, ...extra }, body: payload });
+  const delivery = await signedDelivery(JSON.stringify(body), { scheme, secret: SECRET, clock, id, headers: extra });
+  const response = await receiver.receive(delivery);
   return { response, seen };
 }
 
@@ -70,12 +52,7 @@ describe("patterns", () => {
     ] as const) {
       order.length = 0;
       const body = JSON.stringify({ id: `evt_${type}`, type, data: {} });
-      const headers = await sign({
-        scheme: vastai,
-        secret: SECRET,
-        payload: body,
-        timestamp: Math.floor(clock.time / 1000),
-      });
+      const { headers } = await signedDelivery(body, { scheme: vastai, secret: SECRET, clock });
       expect((await receiver.receive({ headers, body })).status).toBe(200);
       expect(order, type).toEqual(expected);
     }
@@ -96,8 +73,8 @@ describe("patterns", () => {
     });
     // @ts-expect-error: not a type of the map, nor a wildcard
     receiver.on("resource.updated", () => {});
-    expect(() => receiver.on("" as never, () => {})).toThrow(TypeError);
-    expect(() => receiver.on("*", "nope" as never)).toThrow(TypeError);
+    expect(() => receiver.on("" as never, () => {})).toThrow(InvalidOptionError);
+    expect(() => receiver.on("*", "nope" as never)).toThrow(InvalidOptionError);
   });
 });
 
@@ -173,7 +150,7 @@ describe("each scheme's event conventions", () => {
       types.push(`${event.id} ${event.type}`);
     });
     const payload = JSON.stringify({ kind: "ping" });
-    const headers = await sign({ scheme: vastai, secret: SECRET, payload, timestamp: Math.floor(clock.time / 1000) });
+    const { headers } = await signedDelivery(payload, { scheme: vastai, secret: SECRET, clock });
     expect((await receiver.receive({ headers: { ...headers, "x-request-id": "r-1" }, body: payload })).status).toBe(
       200,
     );

@@ -3,19 +3,9 @@ import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { useBackend } from "../src/crypto/hmac";
-import {
-  decodeHex,
-  defineScheme,
-  github,
-  type HeadersInput,
-  parseSignature,
-  sign,
-  standardWebhooks,
-  stripe,
-  vastai,
-  verify,
-  WebhookVerificationError,
-} from "../src/index";
+import { type HeadersInput, sign, verify, WebhookVerificationError } from "../src/index";
+import { decodeHex, defineScheme, parseSignature } from "../src/scheme";
+import { github, standardWebhooks, stripe, vastai } from "../src/schemes/named";
 import { outcome, schemeCases } from "./fixtures";
 
 const NOW = 1_700_000_000;

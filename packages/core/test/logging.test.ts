@@ -1,19 +1,19 @@
 // What the receiver logs by default and through a logger: failures always, refusals rate-limited, secrets never.
+import { eventBody, FakeClock, signedDelivery, sleep } from "@hooks/test-utils";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import {
   createReceiver,
   type IdempotencyStore,
+  InvalidOptionError,
   type LogFields,
   type Logger,
   MemoryQueue,
   MemoryStore,
   type ReceiverOptions,
   StoreUnavailableError,
-  sign,
-  vastai,
 } from "../src/index";
 import { LOG_INTERVAL_MS } from "../src/log";
-import { FakeClock } from "./clock";
+import { vastai } from "../src/schemes/named";
 
 const SECRET = "logging-test-secret-9f3b";
 
@@ -39,15 +39,10 @@ function setup(options: Partial<ReceiverOptions> = {}) {
   return { receiver, clock };
 }
 
-const body = (id: string, data: unknown = { name: "x" }) =>
-  JSON.stringify({ id, type: "resource.created", data, created: 1 });
+const body = (id: string, data: unknown = { name: "x" }) => eventBody(id, { data });
 
-async function delivery(clock: FakeClock, payload: string, secret = SECRET) {
-  return {
-    headers: await sign({ scheme: vastai, secret, payload, timestamp: Math.floor(clock.time / 1000) }),
-    body: payload,
-  };
-}
+const delivery = (clock: FakeClock, payload: string, secret = SECRET) =>
+  signedDelivery(payload, { scheme: vastai, secret, clock });
 
 const code = (answer: { body: string }) => JSON.parse(answer.body).code as string;
 
@@ -229,7 +224,7 @@ describe("a pino-style logger", () => {
         );
         expect(code(await receiver.receive(await delivery(clock, body("evt_m"), "wrong")))).toBe("signature_mismatch");
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
       expect(unhandled).not.toHaveBeenCalled();
     } finally {
       process.off("unhandledRejection", unhandled);
@@ -307,7 +302,7 @@ describe("a pino-style logger", () => {
   });
 
   test("a logger without error and warn is refused when the receiver is created", () => {
-    expect(() => createReceiver({ scheme: vastai, secret: SECRET, logger: {} as Logger })).toThrow(TypeError);
+    expect(() => createReceiver({ scheme: vastai, secret: SECRET, logger: {} as Logger })).toThrow(InvalidOptionError);
     expect(() => createReceiver({ scheme: vastai, secret: SECRET, logger: null as unknown as Logger })).toThrow(
       /logger must have error and warn methods/,
     );

@@ -1,8 +1,14 @@
 // MemoryStore against the idempotency port's contract, its own bounds, and the contract's own teeth.
+import { FakeClock } from "@hooks/test-utils";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { type ClaimResult, type IdempotencyStore, MemoryStore, StoreUnavailableError } from "../src/index";
+import {
+  type ClaimResult,
+  type IdempotencyStore,
+  InvalidOptionError,
+  MemoryStore,
+  StoreUnavailableError,
+} from "../src/index";
 import { idempotencyStoreContract, type StoreHarness } from "../src/testing";
-import { FakeClock } from "./clock";
 
 function harness(store?: IdempotencyStore): StoreHarness {
   const clock = new FakeClock();
@@ -76,7 +82,7 @@ describe("MemoryStore", () => {
 
   test("refuses a maxEntries that is not a whole number above 0", () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN])
-      expect(() => new MemoryStore({ maxEntries })).toThrow(RangeError);
+      expect(() => new MemoryStore({ maxEntries })).toThrow(InvalidOptionError);
   });
 });
 

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { fromBase64, fromHex, toBase64, toHex } from "../src/crypto/encoding";
 import { headerReader } from "../src/headers";
-import { parseId, parseOptionalId, parseTimestamp, WebhookVerificationError } from "../src/index";
+import { WebhookVerificationError } from "../src/index";
+import { parseId, parseOptionalId, parseTimestamp } from "../src/scheme";
 
 const RUNS = { numRuns: 5000 };
 const CANONICAL = /^(0|[1-9][0-9]{0,11})$/;

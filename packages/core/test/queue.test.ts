@@ -1,15 +1,21 @@
 // Queue mode: the receiver verifies, claims and hands off (202), a worker runs the handlers once,
-// retries with backoff and dead-letters; MemoryQueue is the in-process queue.
+// retries with backoff and dead-letters; MemoryQueue is the in-process queue. Time is a FakeClock
+// shared by the receiver, its MemoryStore and the queue: nothing here waits on real time.
+import { FakeClock } from "@hooks/test-utils/clock";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
+  type Clock,
   createReceiver,
   EventBusyError,
   type EventQueue,
   type HandlerContext,
   type HttpResponse,
   type IdempotencyStore,
+  InvalidOptionError,
+  type JobContext,
   MemoryQueue,
+  type MemoryQueueOptions,
   MemoryStore,
   type Outcome,
   type QueuedEvent,
@@ -17,51 +23,72 @@ import {
   RetryLaterError,
   sign,
   UnrecoverableEventError,
-  vastai,
 } from "../src/index";
-import { FakeClock } from "./clock";
+import { vastai } from "../src/schemes/named";
 
 const SECRET = "queue-test-secret";
 
 const envelope = (id: string, type = "resource.created", data: unknown = { name: id }) =>
   JSON.stringify({ id, type, data, created: 1 });
 
-async function delivery(body: string) {
-  return { headers: await sign({ scheme: vastai, secret: SECRET, payload: body }), body };
+/** A delivery signed at the clock's time: the receiver checks the timestamp against the same clock. */
+async function delivery(body: string, clock: Clock) {
+  const timestamp = Math.floor(clock.now() / 1000);
+  return { headers: await sign({ scheme: vastai, secret: SECRET, payload: body, timestamp }), body };
 }
 
 const code = (response: HttpResponse) => JSON.parse(response.body).code as string;
 
-/** Resolves once `check` holds, polling every few ms; fails after `ms`. */
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 2));
+/** One turn of the event loop: work that waits on no timer (promise chains, ticks) has run. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Lets async work run, a turn of the event loop at a time, until `check` holds; fails after
+ * `turns`. Fake time does not move: only work that waits on no timer gets there.
+ */
+async function settled(check: () => boolean, what: string, turns = 100): Promise<void> {
+  for (let n = 0; !check(); n++) {
+    if (n === turns) throw new Error(`${what}: not reached after ${turns} turns of the event loop`);
+    await turn();
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` of the fake clock's time: a handler or a queue that takes time. */
+const wait = (clock: FakeClock, ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
 
-function setup(options: Partial<ReceiverOptions> & { queue?: EventQueue } = {}) {
+/** A receiver on a fake clock, its MemoryStore on the same clock, and every outcome it reports. */
+function setup(options: Omit<Partial<ReceiverOptions>, "clock"> & { clock?: FakeClock } = {}) {
+  const clock = options.clock ?? new FakeClock();
+  const store = options.store ?? new MemoryStore({ now: clock.now });
   const outcomes: Outcome[] = [];
-  const store = (options.store as MemoryStore | undefined) ?? new MemoryStore();
   const receiver = createReceiver({
     scheme: vastai,
     secret: SECRET,
-    store,
     onOutcome: (outcome) => outcomes.push(outcome),
     ...options,
+    store,
+    clock,
   });
-  return { receiver, outcomes, store };
+  /** Signs `envelope(id)` at the clock's time and delivers it. */
+  const send = async (id: string) => receiver.receive(await delivery(envelope(id), clock));
+  return { receiver, outcomes, store, clock, send };
+}
+
+/** A receiver in queue mode with its MemoryQueue, both on one fake clock. */
+function queueMode(queueOptions: Omit<MemoryQueueOptions, "clock"> = {}) {
+  const clock = new FakeClock();
+  const queue = new MemoryQueue({ ...queueOptions, clock });
+  return { queue, ...setup({ queue, clock }) };
 }
 
 /** The event a receiver in queue mode hands off for a delivery of `id`. */
 async function queued(id: string): Promise<QueuedEvent> {
   let event: QueuedEvent | undefined;
+  const clock = new FakeClock();
   const capture = createReceiver({
     scheme: vastai,
     secret: SECRET,
+    clock,
     queue: {
       enqueue: async (e) => {
         event = e;
@@ -69,14 +96,25 @@ async function queued(id: string): Promise<QueuedEvent> {
     },
   });
   capture.on("*", () => {});
-  await capture.receive(await delivery(envelope(id)));
+  await capture.receive(await delivery(envelope(id), clock));
   return event!;
 }
 
+/** A queued event of type "t" for MemoryQueue's own tests, whose processor is not a receiver. */
+const plainEvent = (name: string, data: unknown = {}): QueuedEvent => ({
+  key: `s:${name}`,
+  id: name,
+  type: "t",
+  data,
+  body: {},
+  delivery: { scheme: "s" },
+  fingerprint: "f",
+  receivedAt: 0,
+});
+
 describe("the receiver in queue mode", () => {
   test("answers 202 queued before the handler runs; the worker runs it with the same context plus the job", async () => {
-    const queue = new MemoryQueue();
-    const { receiver, outcomes } = setup({ queue });
+    const { queue, receiver, outcomes, clock, send } = queueMode();
     const runs: { id: string; data: unknown; context: HandlerContext }[] = [];
     let finish = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -88,10 +126,10 @@ describe("the receiver in queue mode", () => {
     });
     const worker = queue.work(receiver);
 
-    const answer = await receiver.receive(await delivery(envelope("evt_q1")));
+    const answer = await send("evt_q1");
     expect([answer.status, code(answer)]).toEqual([202, "queued"]);
     expect(outcomes.at(-1)).toMatchObject({ code: "queued", status: 202, id: "evt_q1", recorded: true });
-    await until(() => runs.length === 1);
+    await settled(() => runs.length === 1, "the worker's run");
     // The answer was out while the handler was still waiting on its gate.
     const [run] = runs;
     expect(run!.id).toBe("evt_q1");
@@ -105,12 +143,12 @@ describe("the receiver in queue mode", () => {
     });
     expect(run!.context.signal.aborted).toBe(false);
     finish();
-    await until(() => queue.size === 0);
+    await settled(() => queue.size === 0, "the run's end");
 
-    // The sender's retry of an accepted event is a duplicate: not handed off again.
-    const again = await receiver.receive(await delivery(envelope("evt_q1")));
+    // The sender's retry of an accepted event is a duplicate: not handed off again, however long one waits.
+    const again = await send("evt_q1");
     expect([again.status, code(again)]).toEqual([200, "duplicate"]);
-    await sleep(20);
+    await clock.runUntilIdle();
     expect(runs).toHaveLength(1);
     await worker.close();
   });
@@ -124,9 +162,9 @@ describe("the receiver in queue mode", () => {
         stored.push(event);
       },
     };
-    const { receiver, outcomes } = setup({ queue });
+    const { receiver, outcomes, clock } = setup({ queue });
     receiver.on("resource.created", () => {});
-    const d = await delivery(envelope("evt_q2"));
+    const d = await delivery(envelope("evt_q2"), clock);
     const answer = await receiver.receive(d);
     expect([answer.status, code(answer)]).toEqual([503, "queue_unavailable"]);
     expect(answer.body).not.toContain("queue down");
@@ -145,24 +183,27 @@ describe("the receiver in queue mode", () => {
       type: "resource.created",
       data: { name: "evt_q2" },
       body: { id: "evt_q2", type: "resource.created", data: { name: "evt_q2" }, created: 1 },
-      delivery: { scheme: "vastai", timestamp: expect.any(Number) },
+      delivery: { scheme: "vastai", timestamp: Math.floor(clock.now() / 1000) },
       fingerprint: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/),
+      receivedAt: clock.now(),
     });
   });
 
   test("nothing reaches the queue that was not verified, and unhandled types are not queued", async () => {
     const stored: QueuedEvent[] = [];
-    const { receiver } = setup({ queue: { enqueue: async (event) => void stored.push(event) } });
+    const { receiver, clock, send } = setup({ queue: { enqueue: async (event) => void stored.push(event) } });
     receiver.on("resource.created", () => {});
-    const forged = { headers: { ...(await delivery(envelope("evt_f"))).headers }, body: envelope("evt_other") };
+    const forged = { headers: (await delivery(envelope("evt_f"), clock)).headers, body: envelope("evt_other") };
     expect((await receiver.receive(forged)).status).toBe(401);
-    const unhandled = await receiver.receive(await delivery(envelope("evt_u", "resource.unknown")));
+    const unhandled = await receiver.receive(await delivery(envelope("evt_u", "resource.unknown"), clock));
     expect([unhandled.status, code(unhandled)]).toEqual([200, "unhandled"]);
     expect(stored).toEqual([]);
+    expect(code(await send("evt_h"))).toBe("queued"); // the same receiver does queue what it handles
+    expect(stored.map((event) => event.id)).toEqual(["evt_h"]);
   });
 
   test("a queue option without enqueue is refused at creation", () => {
-    expect(() => setup({ queue: {} as EventQueue })).toThrow(TypeError);
+    expect(() => setup({ queue: {} as EventQueue })).toThrow(InvalidOptionError);
   });
 
   test("property: concurrent duplicates of any events are handed off once each and handled once each", async () => {
@@ -171,46 +212,53 @@ describe("the receiver in queue mode", () => {
         fc.uniqueArray(fc.stringMatching(/^evt_[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 2, max: 6 }),
         fc.integer({ min: 1, max: 4 }),
-        async (ids, copies, concurrency) => {
+        // How long the queue takes to store an event, and a handler to run, on the fake clock.
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        async (ids, copies, concurrency, storeMs, handlerMs) => {
+          const clock = new FakeClock();
           const handed: string[] = [];
-          const queue = new MemoryQueue({ concurrency });
-          const original = queue.enqueue.bind(queue);
+          const queue = new MemoryQueue({ concurrency, clock });
           const { receiver } = setup({
+            clock,
+            logger: false,
             queue: {
               enqueue: async (event) => {
                 handed.push(event.id);
-                await sleep(1); // a queue that takes time to store: duplicates race the hand-off
-                await original(event);
+                await wait(clock, storeMs); // a queue that takes time to store: duplicates race the hand-off
+                await queue.enqueue(event);
               },
             },
           });
           const runs = new Map<string, number>();
           receiver.on("resource.created", async (event) => {
-            await sleep(1);
+            await wait(clock, handlerMs);
             runs.set(event.id, (runs.get(event.id) ?? 0) + 1);
           });
           const worker = queue.work(receiver);
-          const deliveries = await Promise.all(ids.map((id) => delivery(envelope(id))));
-          const answers = await Promise.all(
+          const deliveries = await Promise.all(ids.map((id) => delivery(envelope(id), clock)));
+          const answering = Promise.all(
             deliveries.flatMap((d) => Array.from({ length: copies }, () => receiver.receive(d))),
           );
-          for (const answer of answers) expect(["queued", "duplicate", "in_progress"]).toContain(code(answer));
-          expect(answers.filter((answer) => code(answer) === "queued")).toHaveLength(ids.length);
-          await until(() => queue.size === 0);
+          await clock.runUntilIdle();
+          const codes = (await answering).map(code);
+          expect(codes.filter((c) => c !== "queued" && c !== "duplicate" && c !== "in_progress")).toEqual([]);
+          expect(codes.filter((c) => c === "queued")).toHaveLength(ids.length);
+          expect(queue.size).toBe(0);
           expect(handed.sort()).toEqual([...ids].sort());
           expect(Object.fromEntries(runs)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
           await worker.close();
+          expect(clock.pendingTimers).toBe(0); // no lease, retry or close timer left behind
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 200 },
     );
   });
 });
 
 describe("the worker side: receiver.process", () => {
   test("two runs of one event at once (two queues, one store): one runs, the other is told to come back", async () => {
-    const store = new MemoryStore();
-    const { receiver } = setup({ store });
+    const { receiver } = setup();
     let runs = 0;
     let finish = () => {};
     receiver.on("resource.created", async () => {
@@ -221,10 +269,10 @@ describe("the worker side: receiver.process", () => {
     });
     const event = await queued("evt_p1");
     const first = receiver.process(event, { attempt: 1, maxAttempts: 3 });
-    await until(() => runs === 1);
+    await settled(() => runs === 1, "the first run's handler");
     const busy = await receiver.process(event, { attempt: 1, maxAttempts: 3 }).catch((error: unknown) => error);
     expect(busy).toBeInstanceOf(EventBusyError);
-    expect((busy as EventBusyError).retryAfterMs).toBeGreaterThan(0);
+    expect((busy as EventBusyError).retryAfterMs).toBe(30_000); // the first run's lease, all of it left
     finish();
     expect(await first).toBe("processed");
     expect(await receiver.process(event, { attempt: 2, maxAttempts: 3 })).toBe("duplicate");
@@ -245,14 +293,29 @@ describe("the worker side: receiver.process", () => {
   });
 
   test("a run past its lease aborts the handler's signal and fails; the claim is free for the next run", async () => {
-    const { receiver } = setup({ leaseSeconds: 1 });
+    const { receiver, clock } = setup({ leaseSeconds: 1 });
     const seen: boolean[] = [];
+    let waiting = false;
     receiver.on("resource.created", async (_event, { signal }) => {
-      if (seen.length === 0) await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      if (seen.length === 0) {
+        waiting = true;
+        await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      }
       seen.push(signal.aborted);
     });
     const event = await queued("evt_p3");
-    await expect(receiver.process(event, { attempt: 1, maxAttempts: 2 })).rejects.toThrow(/ran past its 1 s lease/);
+    let ended = false;
+    const first = receiver.process(event, { attempt: 1, maxAttempts: 2 });
+    const end = () => {
+      ended = true;
+    };
+    first.then(end, end);
+    await settled(() => waiting, "the handler waiting on its signal");
+    await clock.advanceAsync(999);
+    expect(ended).toBe(false); // not a millisecond before the lease ends
+    await clock.advanceAsync(1);
+    expect(ended).toBe(true);
+    await expect(first).rejects.toThrow(/ran past its 1 s lease/);
     expect(await receiver.process(event, { attempt: 2, maxAttempts: 2 })).toBe("processed");
     expect(seen).toEqual([true, false]);
   });
@@ -270,21 +333,22 @@ describe("the worker side: receiver.process", () => {
     await expect(run).rejects.toThrow("shutting down");
   });
 
-  test("a type no handler takes any more is acknowledged without running; garbage is a TypeError", async () => {
+  test("a type no handler takes any more is acknowledged without running; garbage is an invalid_option error", async () => {
     const { receiver } = setup();
     receiver.on("resource.created", () => {});
     const event = await queued("evt_p5");
     expect(await receiver.process({ ...event, type: "resource.renamed" }, { attempt: 1, maxAttempts: 1 })).toBe(
       "unhandled",
     );
-    await expect(receiver.process({} as QueuedEvent, { attempt: 1, maxAttempts: 1 })).rejects.toThrow(TypeError);
+    await expect(receiver.process({} as QueuedEvent, { attempt: 1, maxAttempts: 1 })).rejects.toThrow(
+      InvalidOptionError,
+    );
   });
 });
 
 describe("the worker side when things go wrong around the handlers", () => {
   test("onOutcome hears every worker run too (outcome.job set): failures with their error, then success", async () => {
-    const queue = new MemoryQueue({ attempts: 3, backoffMs: 1 });
-    const { receiver, outcomes } = setup({ queue });
+    const { queue, receiver, outcomes, clock, send } = queueMode({ attempts: 3, backoffMs: 1 });
     let fail = true;
     receiver.on("resource.created", () => {
       if (fail) {
@@ -293,8 +357,11 @@ describe("the worker side when things go wrong around the handlers", () => {
       }
     });
     const worker = queue.work(receiver);
-    expect(code(await receiver.receive(await delivery(envelope("evt_o1"))))).toBe("queued");
-    await until(() => queue.size === 0);
+    expect(code(await send("evt_o1"))).toBe("queued");
+    await settled(() => outcomes.length === 2, "the first run's outcome");
+    expect(queue.size).toBe(1); // waiting out its backoff
+    await clock.advanceAsync(1);
+    expect(queue.size).toBe(0);
     await worker.close();
     const event = await queued("evt_o1");
     expect(await receiver.process(event, { attempt: 1, maxAttempts: 1 })).toBe("duplicate");
@@ -313,14 +380,15 @@ describe("the worker side when things go wrong around the handlers", () => {
   });
 
   test("a store that does not answer: RetryLaterError (store_unavailable), no handler runs, and the next run does", async () => {
-    const inner = new MemoryStore();
+    const clock = new FakeClock();
+    const inner = new MemoryStore({ now: clock.now });
     let down = true;
     const store: IdempotencyStore = {
       claim: (request) => (down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(request)),
       complete: (request) => inner.complete(request),
       release: (request) => inner.release(request),
     };
-    const { receiver } = setup({ store });
+    const { receiver } = setup({ store, clock });
     let runs = 0;
     receiver.on("resource.created", () => void runs++);
     const event = await queued("evt_x1");
@@ -335,8 +403,7 @@ describe("the worker side when things go wrong around the handlers", () => {
   });
 
   test("the same id with another body is unrecoverable: UnrecoverableEventError, and MemoryQueue dead-letters it at once", async () => {
-    const store = new MemoryStore();
-    const { receiver } = setup({ store });
+    const { receiver, clock } = setup();
     let runs = 0;
     receiver.on("resource.created", () => void runs++);
     const event = await queued("evt_x2");
@@ -346,11 +413,12 @@ describe("the worker side when things go wrong around the handlers", () => {
       UnrecoverableEventError,
     );
 
-    const queue = new MemoryQueue({ attempts: 5, backoffMs: 1 });
+    const queue = new MemoryQueue({ attempts: 5, backoffMs: 1, clock });
     const worker = queue.work(receiver);
     await queue.enqueue(other);
-    await until(() => queue.deadLetters().length === 1);
-    expect(queue.deadLetters()[0]).toMatchObject({ attempts: 1, event: { id: "evt_x2" } });
+    await settled(() => queue.deadLetters().length === 1, "the dead letter");
+    expect(queue.deadLetters()[0]).toMatchObject({ attempts: 1, event: { id: "evt_x2" }, failedAt: clock.now() });
+    expect(clock.pendingTimers).toBe(0); // no retry waiting
     expect(runs).toBe(1);
     await worker.close();
   });
@@ -388,7 +456,8 @@ describe("the worker side when things go wrong around the handlers", () => {
   });
 
   test("MemoryQueue waits on RetryLaterError without spending attempts", async () => {
-    const queue = new MemoryQueue({ attempts: 1 });
+    const clock = new FakeClock();
+    const queue = new MemoryQueue({ attempts: 1, clock });
     let calls = 0;
     const attempts: number[] = [];
     const worker = queue.work({
@@ -399,58 +468,95 @@ describe("the worker side when things go wrong around the handlers", () => {
         return "processed";
       },
     });
-    await queue.enqueue({
-      key: "s:e",
-      id: "e",
-      type: "t",
-      data: {},
-      body: {},
-      delivery: { scheme: "s" },
-      fingerprint: "f",
-      receivedAt: 0,
-    });
-    await until(() => queue.size === 0);
+    await queue.enqueue(plainEvent("e"));
+    await settled(() => calls === 1, "the first run");
+    for (const call of [2, 3, 4]) {
+      // Each run waits the 5 ms it was told to, to the millisecond.
+      await clock.advanceAsync(4);
+      expect(calls).toBe(call - 1);
+      await clock.advanceAsync(1);
+      expect(calls).toBe(call);
+    }
+    expect(queue.size).toBe(0);
     expect(attempts).toEqual([1, 1, 1, 1]);
     expect(queue.deadLetters()).toEqual([]);
+    await worker.close();
+  });
+
+  test("MemoryQueue on the receiver: a store outage waits the receiver's 5 s without spending attempts", async () => {
+    const clock = new FakeClock();
+    const inner = new MemoryStore({ now: clock.now });
+    let down = true;
+    const store: IdempotencyStore = {
+      claim: (request) => (down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(request)),
+      complete: (request) => inner.complete(request),
+      release: (request) => inner.release(request),
+    };
+    const queue = new MemoryQueue({ attempts: 1, clock });
+    const { receiver, outcomes } = setup({ store, clock, logger: false });
+    const jobs: (JobContext | undefined)[] = [];
+    receiver.on("resource.created", (_event, context) => void jobs.push(context.job));
+    const worker = queue.work(receiver);
+    await queue.enqueue(await queued("evt_x5"));
+    await settled(() => outcomes.length === 1, "the first run's outcome");
+    expect(outcomes[0]).toMatchObject({ code: "store_unavailable", job: { attempt: 1, maxAttempts: 1 } });
+    await clock.advanceAsync(4_999);
+    expect(outcomes).toHaveLength(1);
+    await clock.advanceAsync(1);
+    expect(outcomes.map((outcome) => outcome.code)).toEqual(["store_unavailable", "store_unavailable"]);
+    down = false;
+    await clock.advanceAsync(5_000);
+    expect(outcomes.map((outcome) => outcome.code)).toEqual(["store_unavailable", "store_unavailable", "processed"]);
+    expect(jobs).toEqual([{ attempt: 1, maxAttempts: 1 }]);
+    expect([queue.size, queue.deadLetters()]).toEqual([0, []]);
     await worker.close();
   });
 });
 
 describe("MemoryQueue", () => {
   test("retries with exponential backoff, then dead-letters with the last error; redrive runs it again", async () => {
-    const queue = new MemoryQueue({ attempts: 3, backoffMs: 20 });
-    const { receiver } = setup({ queue });
+    const { queue, receiver, clock, send } = queueMode({ attempts: 3, backoffMs: 20 });
     const times: number[] = [];
     let broken = true;
     receiver.on("resource.created", () => {
-      times.push(performance.now());
+      times.push(clock.now());
       if (broken) throw new Error(`still broken (${times.length})`);
     });
     const worker = queue.work(receiver);
-    expect(code(await receiver.receive(await delivery(envelope("evt_m1"))))).toBe("queued");
-    await until(() => queue.deadLetters().length === 1);
+    expect(code(await send("evt_m1"))).toBe("queued");
+    await settled(() => times.length === 1, "the first run");
+    // 20 ms, then 40 ms between runs: never a millisecond early.
+    await clock.advanceAsync(19);
+    expect(times).toHaveLength(1);
+    await clock.advanceAsync(1);
+    expect(times).toHaveLength(2);
+    await clock.advanceAsync(39);
+    expect(times).toHaveLength(2);
+    await clock.advanceAsync(1);
     expect(times).toHaveLength(3);
-    // 20 ms, then 40 ms between runs (timers may fire late, never early).
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(19);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(39);
+    expect([times[1]! - times[0]!, times[2]! - times[1]!]).toEqual([20, 40]);
+    expect(queue.deadLetters()).toHaveLength(1);
     const [dead] = queue.deadLetters();
-    expect(dead).toMatchObject({ attempts: 3, event: { id: "evt_m1", key: "vastai:evt_m1" } });
+    expect(dead).toMatchObject({ attempts: 3, event: { id: "evt_m1", key: "vastai:evt_m1" }, failedAt: times[2] });
     expect((dead!.error as Error).message).toBe("still broken (3)");
     expect(queue.size).toBe(0);
+    expect(clock.pendingTimers).toBe(0); // no fourth run waiting
 
     // The sender's retry is still a duplicate: the event is the queue's now.
-    expect(code(await receiver.receive(await delivery(envelope("evt_m1"))))).toBe("duplicate");
+    expect(code(await send("evt_m1"))).toBe("duplicate");
     broken = false;
     expect(queue.redrive("vastai:evt_m1")).toBe(true);
     expect(queue.redrive("vastai:evt_m1")).toBe(false);
-    await until(() => queue.size === 0);
+    await settled(() => queue.size === 0, "the redriven run");
     expect(times).toHaveLength(4);
+    expect(times[3]).toBe(times[2]); // a redrive runs at once, with no backoff
     expect(queue.deadLetters()).toEqual([]);
     await worker.close();
   });
 
   test("enqueue is idempotent per key and stores a copy; concurrency bounds the runs at once", async () => {
-    const queue = new MemoryQueue({ concurrency: 2 });
+    const clock = new FakeClock();
+    const queue = new MemoryQueue({ concurrency: 2, clock });
     let running = 0;
     let most = 0;
     const seen: unknown[] = [];
@@ -459,27 +565,20 @@ describe("MemoryQueue", () => {
         running++;
         most = Math.max(most, running);
         seen.push(event.data);
-        await sleep(5);
+        await wait(clock, 5);
         running--;
         return "processed";
       },
     });
-    const event = (n: number): QueuedEvent => ({
-      key: `s:e${n}`,
-      id: `e${n}`,
-      type: "t",
-      data: { n },
-      body: {},
-      delivery: { scheme: "s" },
-      fingerprint: "f",
-      receivedAt: 0,
-    });
+    const event = (n: number) => plainEvent(`e${n}`, { n });
     const mutable = event(0);
     await queue.enqueue(mutable);
     (mutable.data as { n: number }).n = 99;
     await queue.enqueue(event(0));
     for (let n = 1; n < 6; n++) await queue.enqueue(event(n));
-    await until(() => queue.size === 0);
+    // Six runs of 5 ms, two at a time: 15 ms.
+    expect(await clock.runUntilIdle()).toBe(15);
+    expect(queue.size).toBe(0);
     expect(seen).toHaveLength(6);
     expect(seen[0]).toEqual({ n: 0 });
     expect(most).toBe(2);
@@ -487,63 +586,286 @@ describe("MemoryQueue", () => {
   });
 
   test("close waits for running handlers; past timeoutMs it aborts their signal; then it refuses events", async () => {
-    const queue = new MemoryQueue();
-    const { receiver } = setup({ queue });
+    const { queue, receiver, clock, send } = queueMode();
+    let started = false;
     let aborted = false;
-    receiver.on(
-      "resource.created",
-      (_event, { signal }) =>
-        new Promise<void>((resolve) =>
-          signal.addEventListener("abort", () => {
-            aborted = true;
-            resolve();
-          }),
-        ),
-    );
+    receiver.on("resource.created", (_event, { signal }) => {
+      started = true;
+      return new Promise<void>((resolve) =>
+        signal.addEventListener("abort", () => {
+          aborted = true;
+          resolve();
+        }),
+      );
+    });
     const worker = queue.work(receiver);
-    expect(code(await receiver.receive(await delivery(envelope("evt_c1"))))).toBe("queued");
-    await sleep(10);
-    const started = performance.now();
-    await worker.close({ timeoutMs: 30 });
-    expect(performance.now() - started).toBeLessThan(5000);
-    expect(aborted).toBe(true);
-    const refused = await receiver.receive(await delivery(envelope("evt_c2")));
+    expect(code(await send("evt_c1"))).toBe("queued");
+    await settled(() => started, "the handler");
+    let closed = false;
+    const closing = worker.close({ timeoutMs: 30 }).then(() => {
+      closed = true;
+    });
+    await clock.advanceAsync(29);
+    expect([aborted, closed]).toEqual([false, false]); // close is waiting for the handler
+    await clock.advanceAsync(1);
+    expect([aborted, closed]).toEqual([true, true]);
+    await closing;
+    const refused = await send("evt_c2");
     expect([refused.status, code(refused)]).toEqual([503, "queue_unavailable"]);
     await worker.close();
+  });
+
+  test("close lets a handler that ends within timeoutMs finish without aborting it", async () => {
+    const { queue, receiver, outcomes, clock, send } = queueMode();
+    let started = false;
+    let aborted = false;
+    receiver.on("resource.created", async (_event, { signal }) => {
+      started = true;
+      await wait(clock, 10);
+      aborted = signal.aborted;
+    });
+    const worker = queue.work(receiver);
+    expect(code(await send("evt_c3"))).toBe("queued");
+    await settled(() => started, "the handler");
+    let closed = false;
+    const closing = worker.close({ timeoutMs: 30 }).then(() => {
+      closed = true;
+    });
+    await clock.advanceAsync(9);
+    expect(closed).toBe(false);
+    await clock.advanceAsync(1);
+    expect([aborted, closed]).toEqual([false, true]);
+    await closing;
+    expect(outcomes.at(-1)).toMatchObject({ code: "processed", id: "evt_c3" });
+    expect(clock.pendingTimers).toBe(0); // the close timeout is cancelled
   });
 
   test("many handlers at once share no signal: no listener-leak warning past ten", async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on("warning", onWarning);
-    const queue = new MemoryQueue({ concurrency: 32 });
-    const { receiver } = setup({ queue });
-    let running = 0;
-    let most = 0;
-    receiver.on("resource.created", async () => {
-      most = Math.max(most, ++running);
-      await sleep(20);
-      running--;
+    try {
+      const { queue, receiver, clock, send } = queueMode({ concurrency: 32 });
+      let running = 0;
+      let most = 0;
+      receiver.on("resource.created", async () => {
+        most = Math.max(most, ++running);
+        await wait(clock, 20);
+        running--;
+      });
+      const worker = queue.work(receiver);
+      const answers = await Promise.all(Array.from({ length: 40 }, async (_, i) => code(await send(`evt_l${i}`))));
+      expect(new Set(answers)).toEqual(new Set(["queued"]));
+      // Forty runs of 20 ms, 32 at a time: two rounds.
+      expect(await clock.runUntilIdle()).toBe(40);
+      expect(queue.size).toBe(0);
+      await worker.close();
+      await turn(); // warnings are emitted on the next tick
+      expect(most).toBe(32); // far past ten listeners, were the signal shared
+      expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  test("after close, size counts no event: close dropped the waiting ones and the running one ended", async () => {
+    const clock = new FakeClock();
+    const queue = new MemoryQueue({ clock, attempts: 3, backoffMs: 100 });
+    let finish = () => {};
+    const worker = queue.work({
+      process: (event) => {
+        if (event.id === "slow")
+          return new Promise((resolve) => {
+            finish = () => resolve("processed");
+          });
+        return Promise.reject(new Error("fails, retried in 100 ms"));
+      },
     });
-    const worker = queue.work(receiver);
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, async (_, i) => code(await receiver.receive(await delivery(envelope(`evt_l${i}`))))),
-    );
-    expect(new Set(answers)).toEqual(new Set(["queued"]));
-    await until(() => queue.size === 0);
-    await worker.close();
-    await sleep(10); // warnings are emitted on the next tick
-    process.off("warning", onWarning);
-    expect(most).toBeGreaterThan(10);
-    expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+    await queue.enqueue(plainEvent("failing")); // fails, waits 100 ms for its retry
+    await queue.enqueue(plainEvent("slow")); // runs until finish()
+    await queue.enqueue(plainEvent("waiting")); // concurrency 1: waits behind it
+    await settled(() => clock.pendingTimers >= 1, "the retry timer");
+    expect(queue.size).toBe(3);
+    const closing = worker.close();
+    finish();
+    await closing;
+    expect(clock.pendingTimers).toBe(0); // nothing will ever run
+    expect(queue.size).toBe(0);
   });
 
   test("options are checked", () => {
-    expect(() => new MemoryQueue({ attempts: 0 })).toThrow(RangeError);
-    expect(() => new MemoryQueue({ backoffMs: -1 })).toThrow(RangeError);
-    expect(() => new MemoryQueue({ concurrency: 1.5 })).toThrow(RangeError);
+    expect(() => new MemoryQueue({ attempts: 0 })).toThrow(InvalidOptionError);
+    expect(() => new MemoryQueue({ backoffMs: -1 })).toThrow(InvalidOptionError);
+    expect(() => new MemoryQueue({ concurrency: 1.5 })).toThrow(InvalidOptionError);
+    expect(() => new MemoryQueue({ clock: { now: () => 0 } as Clock })).toThrow(InvalidOptionError);
     const queue = new MemoryQueue();
     queue.work({ process: async () => "processed" });
     expect(() => queue.work({ process: async () => "processed" })).toThrow(/already has a worker/);
+  });
+});
+
+/** What one run of a queued event meets, in the property below. */
+type Step =
+  /** The handler runs for `ms`, then returns or throws. */
+  | { readonly kind: "ok" | "fail"; readonly ms: number }
+  /** The store does not answer the claim: the receiver says retry in 5 s. */
+  | { readonly kind: "down" }
+  /** Another run holds the event for `ms`: the receiver says retry then. */
+  | { readonly kind: "busy"; readonly ms: number };
+
+const STEP: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constantFrom("ok" as const, "fail" as const), ms: fc.integer({ min: 0, max: 50 }) }),
+  fc.constant({ kind: "down" } as const),
+  fc.record({ kind: fc.constant("busy" as const), ms: fc.integer({ min: 1, max: 3_000 }) }),
+);
+
+/** After its script an event fails at once, forever. */
+const FAIL_FOREVER: Step = { kind: "fail", ms: 0 };
+
+/** How an event with `script` should end: processed by its first "ok", or dead after `attempts` failures. */
+function expectedEnd(script: readonly Step[], attempts: number): "processed" | "dead" {
+  let failures = 0;
+  for (const step of script) {
+    if (step.kind === "ok") return "processed";
+    if (step.kind === "fail" && ++failures === attempts) return "dead";
+  }
+  return "dead";
+}
+
+describe("MemoryQueue on the receiver, on fake time", () => {
+  test("property: under any enqueues, handler failures, retry-laters and waits, every queued event ends handled once or dead-lettered after exactly `attempts` failed runs, none run early", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.array(STEP, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.oneof(fc.record({ enqueue: fc.nat(3) }), fc.record({ advance: fc.nat(2_000) })), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (attempts, backoffMs, concurrency, scripts, ops) => {
+          const clock = new FakeClock();
+          const queue = new MemoryQueue({ attempts, backoffMs, concurrency, clock });
+          const broken: string[] = []; // rules broken inside the queue's runs, where a throw would be swallowed
+          const events = scripts.map((script, i) => ({
+            script,
+            key: `vastai:e${i}`,
+            next: 0, // the next step of the script
+            step: FAIL_FOREVER as Step, // the step of the run in progress
+            failures: 0,
+            handlerRuns: 0,
+            completions: 0,
+            readyAt: Number.NEGATIVE_INFINITY, // no run may start before
+            failedAt: Number.NaN,
+          }));
+          const eventOf = (fingerprint: string) => events[Number(fingerprint.slice(1))]!;
+          const inner = new MemoryStore({ now: clock.now });
+          const store: IdempotencyStore = {
+            async claim(request) {
+              const event = eventOf(request.fingerprint);
+              if (event.completions > 0) return inner.claim(request); // a duplicate: the store says so
+              if (clock.now() < event.readyAt) broken.push(`${event.key} ran ${event.readyAt - clock.now()} ms early`);
+              event.step = event.script[event.next++] ?? FAIL_FOREVER;
+              if (event.step.kind === "down") {
+                event.readyAt = clock.now() + 5_000;
+                throw new Error("ECONNREFUSED");
+              }
+              if (event.step.kind === "busy") {
+                event.readyAt = clock.now() + event.step.ms;
+                return { status: "in_progress", retryAfterMs: event.step.ms };
+              }
+              return inner.claim(request);
+            },
+            complete: (request) => inner.complete(request),
+            release: (request) => inner.release(request),
+          };
+          const { receiver } = setup({ clock, store, logger: false });
+          receiver.on("resource.created", async (webhook, { job }) => {
+            const event = eventOf((webhook.data as { fingerprint: string }).fingerprint);
+            const { step } = event;
+            event.handlerRuns++;
+            if (step.kind !== "ok" && step.kind !== "fail") {
+              broken.push(`${event.key}: a handler ran without a claim`);
+              return;
+            }
+            if (job?.attempt !== event.failures + 1 || job.maxAttempts !== attempts)
+              broken.push(`${event.key} ran as attempt ${job?.attempt} of ${job?.maxAttempts}`);
+            await wait(clock, step.ms);
+            if (step.kind === "ok") {
+              event.completions++;
+              return;
+            }
+            event.failures++;
+            event.failedAt = clock.now();
+            event.readyAt = clock.now() + backoffMs * 2 ** (event.failures - 1);
+            throw new Error(`${event.key} failure ${event.failures}`);
+          });
+          let running = 0;
+          let most = 0;
+          const worker = queue.work({
+            async process(event, job) {
+              most = Math.max(most, ++running);
+              try {
+                return await receiver.process(event, job);
+              } finally {
+                running--;
+              }
+            },
+          });
+
+          const enqueued = new Set<number>();
+          for (const op of ops) {
+            if ("advance" in op) {
+              await clock.advanceAsync(op.advance);
+              continue;
+            }
+            const i = op.enqueue % events.length;
+            enqueued.add(i);
+            const fingerprint = `f${i}`; // how the store and the handler find the event's script
+            await queue.enqueue({
+              key: events[i]!.key,
+              id: `e${i}`,
+              type: "resource.created",
+              data: { fingerprint },
+              body: {},
+              delivery: { scheme: "vastai" },
+              fingerprint,
+              receivedAt: clock.now(),
+            });
+          }
+          await clock.runUntilIdle(); // time runs out
+
+          expect(broken).toEqual([]);
+          expect(most).toBeLessThanOrEqual(concurrency);
+          expect(queue.size).toBe(0);
+          const dead = new Map(queue.deadLetters().map((letter) => [letter.event.key, letter]));
+          events.forEach((event, i) => {
+            if (!enqueued.has(i)) {
+              expect([event.next, dead.has(event.key)]).toEqual([0, false]);
+              return;
+            }
+            if (expectedEnd(event.script, attempts) === "processed") {
+              expect([event.completions, event.handlerRuns, dead.has(event.key)]).toEqual([
+                1,
+                event.failures + 1,
+                false,
+              ]);
+              return;
+            }
+            expect(event.completions).toBe(0);
+            expect([event.failures, event.handlerRuns]).toEqual([attempts, attempts]);
+            expect(dead.get(event.key)).toMatchObject({
+              attempts,
+              failedAt: event.failedAt,
+              error: { message: `${event.key} failure ${attempts}` },
+            });
+          });
+          await worker.close();
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

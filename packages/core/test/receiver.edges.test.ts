@@ -1,9 +1,10 @@
 // Edges of the pipeline found in review: leases measured from the claim, nothing after a timeout,
 // throwing hooks, methods, and runtimes whose `process` throws.
+import { eventBody, FakeClock, signedDelivery, sleep } from "@hooks/test-utils";
 import { afterEach, expect, test, vi } from "vitest";
 import { backend, useBackend } from "../src/crypto/hmac";
-import { createReceiver, type IdempotencyStore, MemoryStore, sign, vastai } from "../src/index";
-import { FakeClock } from "./clock";
+import { createReceiver, type IdempotencyStore, MemoryStore } from "../src/index";
+import { vastai } from "../src/schemes/named";
 
 const SECRET = "edge-secret";
 
@@ -12,13 +13,8 @@ afterEach(() => {
   useBackend(undefined);
 });
 
-async function delivery(clock: FakeClock, id: string, type = "resource.created") {
-  const body = JSON.stringify({ id, type, data: {}, created: 1 });
-  return {
-    body,
-    headers: await sign({ scheme: vastai, secret: SECRET, payload: body, timestamp: Math.floor(clock.time / 1000) }),
-  };
-}
+const delivery = (clock: FakeClock, id: string, type = "resource.created") =>
+  signedDelivery(eventBody(id, { type }), { scheme: vastai, secret: SECRET, clock });
 
 /** A MemoryStore whose claim answers only after `delayMs` of (fake) time has passed. */
 function slowClaims(clock: FakeClock, delayMs: number): IdempotencyStore {
@@ -81,7 +77,7 @@ test("after a timeout no later handler starts, even when an earlier one ignores 
   clock.advance(5_000);
   expect(JSON.parse((await answer).body).code).toBe("handler_timeout");
   finishFirst();
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await sleep(10);
   expect(second).not.toHaveBeenCalled();
 });
 
@@ -109,7 +105,7 @@ test("an async onOutcome that rejects changes nothing and leaves no unhandled re
   });
   receiver.on("*", () => {});
   expect((await receiver.receive(await delivery(clock, "evt_5"))).status).toBe(200);
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await sleep(10);
 });
 
 test("receive() with a method other than POST answers 405, before any verification", async () => {

@@ -1,5 +1,6 @@
 // Model-based: any interleaving of concurrent deliveries, handler failures, lease expiries and
 // store outages keeps the receiver's promises (fast-check's scheduler picks the interleaving).
+import { eventBody, FakeClock, signedDelivery } from "@hooks/test-utils";
 import fc from "fast-check";
 import { expect, test } from "vitest";
 import {
@@ -8,10 +9,8 @@ import {
   MemoryStore,
   type OutcomeCode,
   StoreUnavailableError,
-  sign,
-  vastai,
 } from "../src/index";
-import { FakeClock } from "./clock";
+import { vastai } from "../src/schemes/named";
 
 const SECRET = "model-secret";
 const EVENTS = ["evt_a", "evt_b", "evt_c"] as const;
@@ -105,19 +104,10 @@ test("exactly-once holds under any interleaving of duplicates, failures, lease e
       });
 
       const signed = await Promise.all(
-        EVENTS.map(async (id) => {
-          const body = JSON.stringify({ id, type: "resource.created", data: { id }, created: 1 });
-          return {
-            id,
-            body,
-            headers: await sign({
-              scheme: vastai,
-              secret: SECRET,
-              payload: body,
-              timestamp: Math.floor(clock.time / 1000),
-            }),
-          };
-        }),
+        EVENTS.map(async (id) => ({
+          id,
+          ...(await signedDelivery(eventBody(id, { data: { id } }), { scheme: vastai, secret: SECRET, clock })),
+        })),
       );
       const deliver = async (index: number) => {
         const { id, body, headers } = signed[index]!;

@@ -1,19 +1,19 @@
 // The receive pipeline case by case: every outcome and its status, through receive() and fetch().
+import { eventBody, FakeClock, signedDelivery } from "@hooks/test-utils";
 import { describe, expect, test, vi } from "vitest";
 import {
   createReceiver,
   type HttpResponse,
   type IdempotencyStore,
+  InvalidOptionError,
   MemoryStore,
   type Outcome,
   type OutcomeCode,
   type ReceiverOptions,
   StoreUnavailableError,
-  sign,
   statusOf,
-  vastai,
 } from "../src/index";
-import { FakeClock } from "./clock";
+import { vastai } from "../src/schemes/named";
 
 const SECRET = "receiver-test-secret";
 
@@ -46,21 +46,10 @@ function setup(options: Partial<ReceiverOptions> = {}) {
 }
 
 const envelope = (id: string, type = "resource.created", data: unknown = { name: "x" }) =>
-  JSON.stringify({ id, type, data, created: 1 });
+  eventBody(id, { type, data });
 
-async function delivery(
-  clock: FakeClock,
-  body: string | Uint8Array,
-  options: { timestamp?: number; secret?: string } = {},
-) {
-  const headers = await sign({
-    scheme: vastai,
-    secret: options.secret ?? SECRET,
-    payload: body,
-    timestamp: options.timestamp ?? Math.floor(clock.time / 1000),
-  });
-  return { headers, body };
-}
+const delivery = (clock: FakeClock, body: string | Uint8Array, options: { timestamp?: number; secret?: string } = {}) =>
+  signedDelivery(body, { scheme: vastai, secret: options.secret ?? SECRET, clock, timestamp: options.timestamp });
 
 const code = (response: HttpResponse) => JSON.parse(response.body).code as OutcomeCode;
 
@@ -366,11 +355,11 @@ describe("options", () => {
       { retentionSeconds: 1.5 },
       { toleranceSeconds: Number.NaN },
     ]) {
-      expect(() => createReceiver({ ...base, ...bad }), JSON.stringify(bad)).toThrow(RangeError);
+      expect(() => createReceiver({ ...base, ...bad }), JSON.stringify(bad)).toThrow(InvalidOptionError);
     }
-    expect(() => createReceiver({ ...base, unhandled: "ignore" as never })).toThrow(TypeError);
+    expect(() => createReceiver({ ...base, unhandled: "ignore" as never })).toThrow(InvalidOptionError);
     expect(() => createReceiver({ ...base, secret: " " })).toThrow(/secret/);
-    expect(() => createReceiver({ secret: SECRET } as never)).toThrow(TypeError);
+    expect(() => createReceiver({ secret: SECRET } as never)).toThrow(InvalidOptionError);
   });
 });
 

@@ -1,10 +1,14 @@
 // One behaviour suite over Fastify 5 and Fastify 4: real apps on 127.0.0.1, real signed deliveries.
+// First the conformance table every entry point answers alike, then what is Fastify's own.
 import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
+import * as core from "@hooks/core";
 import { createReceiver, MemoryStore, type Outcome, schemes, sign } from "@hooks/core";
 import fastify5 from "fastify";
 import fastify4 from "fastify4";
 import { afterEach, describe, expect, test } from "vitest";
+import { describeConformance } from "../../test-utils/src/conformance";
+import { conformanceReceiver } from "../../test-utils/src/conformance-app";
 import { type WebhooksOptions, webhooks } from "../src/index";
 
 const SECRET = "fastify-adapter-test-secret";
@@ -20,6 +24,14 @@ interface TestApp {
   register(plugin: typeof webhooks, options: WebhooksOptions & { prefix?: string }): PromiseLike<unknown>;
   post(path: string, handler: (request: { body: unknown }) => Promise<unknown>): unknown;
   addHook(name: "onRequest", hook: (request: { headers: Record<string, unknown> }) => Promise<void>): unknown;
+  addHook(
+    name: "onSend",
+    hook: (
+      request: unknown,
+      reply: { header(name: string, value: string): unknown },
+      payload: unknown,
+    ) => Promise<unknown>,
+  ): unknown;
   setErrorHandler(handler: (error: Error, request: unknown, reply: Reply) => Reply): unknown;
   listen(options: { port: number; host: string }): Promise<string>;
   close(): PromiseLike<unknown>;
@@ -53,6 +65,23 @@ function logCollector(): { lines: string[]; logTo: Writable } {
     },
   });
   return { lines, logTo };
+}
+
+// The plugin with nothing else in the app; Fastify's body parsing never sees the webhook route's
+// body, so there is no parser-consumed row here.
+for (const { name, create } of variants) {
+  describeConformance(`${name}: webhooks plugin`, async () => {
+    const { receiver, runs } = conformanceReceiver(core);
+    const app = create({});
+    await app.register(webhooks, { receiver, path: "/webhooks" });
+    const base = await app.listen({ port: 0, host: "127.0.0.1" });
+    return {
+      url: `${base}/webhooks`,
+      runs,
+      rss: () => process.memoryUsage().rss,
+      close: async () => void (await app.close()),
+    };
+  });
 }
 
 type Events = { "resource.created": { name: string }; "resource.flaky": { name: string } };
@@ -173,30 +202,6 @@ describe.each(variants)("$name", ({ create }) => {
     return { ...state, base, url: `${base}${prefix ?? ""}${options.path ?? "/webhooks"}` };
   }
 
-  test("a valid delivery runs its handler and gets 200", async () => {
-    const { url, calls } = await start();
-    const body = envelope("evt_valid");
-    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
-    expect(calls).toEqual(["evt_valid"]);
-  });
-
-  test("a duplicate gets 200 and its handler does not run again", async () => {
-    const { url, calls } = await start();
-    const body = envelope("evt_dup");
-    expect((await post(url, body, await signed(body))).body.code).toBe("processed");
-    expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "duplicate" } });
-    expect(calls).toEqual(["evt_dup"]);
-  });
-
-  test("a tampered body gets 401 and no handler runs", async () => {
-    const { url, calls } = await start();
-    const body = envelope("evt_tampered");
-    const headers = await signed(body);
-    const tampered = body.replace("gpu-1", "gpu-2");
-    expect(await post(url, tampered, headers)).toEqual({ status: 401, body: { code: "signature_mismatch" } });
-    expect(calls).toEqual([]);
-  });
-
   test("stale and future timestamps get 401", async () => {
     const { url, calls } = await start();
     const body = envelope("evt_time");
@@ -237,19 +242,6 @@ describe.each(variants)("$name", ({ create }) => {
     expect(calls).toEqual(["evt_flaky", "evt_flaky"]);
   });
 
-  test("20 concurrent identical deliveries run the handler exactly once", async () => {
-    const { url, calls } = await start();
-    const body = envelope("evt_concurrent");
-    const headers = await signed(body);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => post(url, body, headers)));
-    expect(calls).toEqual(["evt_concurrent"]);
-    expect(answers.filter(({ body }) => body.code === "processed")).toHaveLength(1);
-    for (const { status, body } of answers) {
-      expect([200, 409]).toContain(status);
-      expect(["processed", "in_progress", "duplicate"]).toContain(body.code);
-    }
-  });
-
   test("a body of exactly maxBodyBytes is received; one byte more gets the core's 413", async () => {
     const { url, calls, outcomes } = await start();
     const base = envelope("evt_limit");
@@ -262,20 +254,12 @@ describe.each(variants)("$name", ({ create }) => {
     expect(outcomes.map(({ code }) => code)).toEqual(["processed", "payload_too_large"]);
   });
 
-  test("a declared body 4× the limit gets the core's 413, logged by Fastify, and the server goes on", async () => {
-    const { lines, logTo } = logCollector();
-    const { url, calls, outcomes } = await start({ logTo });
+  test("a declared body 4× the limit gets the core's 413 unread, heard by onOutcome, and the server goes on", async () => {
+    const { url, calls, outcomes } = await start();
     const huge = envelope("evt_huge").replace("}", `${" ".repeat(4 * MAX_BODY_BYTES)}}`);
     expect(await post(url, huge, await signed(huge))).toEqual({ status: 413, body: { code: "payload_too_large" } });
     expect(outcomes.map(({ code }) => code)).toEqual(["payload_too_large"]);
-    const logged = lines
-      .join("")
-      .split("\n")
-      .filter((line) => line !== "")
-      .map((line) => JSON.parse(line) as { msg: string; maxBodyBytes?: number });
-    expect(logged).toContainEqual(
-      expect.objectContaining({ msg: expect.stringContaining("maxBodyBytes"), maxBodyBytes: MAX_BODY_BYTES }),
-    );
+    expect(outcomes[0]?.error).toMatchObject({ code: "payload_too_large" });
 
     const body = envelope("evt_after_huge");
     expect(await post(url, body, await signed(body))).toEqual({ status: 200, body: { code: "processed" } });
@@ -286,8 +270,9 @@ describe.each(variants)("$name", ({ create }) => {
     const { url, calls } = await start();
     const answer = await postEndless(url, await signed("{}"));
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 413, body: { code: "payload_too_large" } });
-    // The client may still be sending: the connection is not kept for the rest of the body.
-    expect(answer.connection).toBe("close");
+    // The client may still be sending: the rest is dropped as it arrives (so it reads this 413, not a
+    // reset) for at most bodyTimeoutMs, then the connection is closed.
+    expect(answer.connection).not.toBe("close");
     // Answered with the upload still open and 64 KiB sent: refused near maxBodyBytes (4 KiB), not at
     // Fastify's app-wide default of 1 MiB (which would wait here for more bytes until the timeout).
     expect(answer.ended).toBe(false);
@@ -329,6 +314,27 @@ describe.each(variants)("$name", ({ create }) => {
     const big = envelope("evt_big").replace("}", `${" ".repeat(1536 * 1024)}}`);
     expect(await post(url, big, await signed(big))).toEqual({ status: 200, body: { code: "processed" } });
     expect(calls).toEqual(["evt_big"]);
+  });
+
+  test("the app's hooks apply to the webhook route's answers (the plugin replies through Fastify)", async () => {
+    const { url } = await start({
+      configure(app) {
+        app.addHook("onSend", async (_request, reply, payload) => {
+          reply.header("x-app-hook", "ran");
+          return payload;
+        });
+      },
+    });
+    const body = envelope("evt_hooked");
+    const response = await fetch(url, { method: "POST", headers: await signed(body), body });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-app-hook")).toBe("ran");
+    const get = await fetch(url);
+    expect({ status: get.status, allow: get.headers.get("allow"), hook: get.headers.get("x-app-hook") }).toEqual({
+      status: 405,
+      allow: "POST",
+      hook: "ran",
+    });
   });
 
   test("errors the core never saw (here an app hook's) go to the app's error handler", async () => {
@@ -380,6 +386,8 @@ describe("the app's own logger as the receiver's", () => {
       const forged = envelope("evt_forged");
       const headers = { ...(await signed(forged)), "x-vastai-signature": "ab".repeat(32) };
       expect((await post(url, forged, headers)).status).toBe(401);
+      const huge = envelope("evt_huge").replace("}", `${" ".repeat(1024 * 1024)}}`);
+      expect((await post(url, huge, await signed(huge))).status).toBe(413);
       const logged = lines
         .join("")
         .split("\n")
@@ -397,6 +405,7 @@ describe("the app's own logger as the receiver's", () => {
           msg: expect.stringContaining("a handler for resource.flaky evt_logged threw"),
         }),
         expect.objectContaining({ level: 40, code: "signature_mismatch", status: 401 }),
+        expect.objectContaining({ level: 40, code: "payload_too_large", status: 413 }),
       ]);
       expect(lines.join("")).not.toContain(SECRET);
     } finally {

@@ -1,94 +1,20 @@
 // @hooks/next in real Next.js apps, on Next 16 (test/fixture) and Next 15 (test/next15, the same sources
-// copied in): `next build` with the webhook secret unset, `next start` on 127.0.0.1, signed deliveries.
-import { type ChildProcess, spawn } from "node:child_process";
+// copied in): built with the webhook secret unset (test/global-setup.ts), `next start` on 127.0.0.1,
+// signed deliveries. The conformance table runs on the same builds (conformance.test.ts).
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { cpSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { createReceiver, schemes, sign } from "@hooks/core";
 import type { NextApiHandler } from "next";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { toApiHandler, toRouteHandler } from "../src/index";
-import { MAX_BODY_BYTES, SECRET_ENV } from "./fixture/lib/deliveries";
+import { MAX_BODY_BYTES } from "./fixture/lib/deliveries";
+import { environment, type NextApp, startApp, VERSIONS } from "./next-app";
 
 const SECRET = "fixture-secret-for-next";
-const fixture = fileURLToPath(new URL("./fixture/", import.meta.url));
 const now = () => Math.floor(Date.now() / 1000);
 
-/** The fixture's sources, copied into the Next 15 app before its build (its node_modules has Next 15). */
-const SOURCES = ["app", "pages", "lib", "jsconfig.json"];
-
-const versions = [
-  { major: 16, dir: fixture },
-  { major: 15, dir: fileURLToPath(new URL("./next15/", import.meta.url)) },
-];
-
-/** A running `next start` of one app. */
-interface App {
-  base: string;
-  log: string;
-  stop(): Promise<void>;
-}
-
-/** Runs `next <args>` in `dir` with that app's own Next; resolves with its output, rejects with it on failure. */
-async function nextIn(dir: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const bin = createRequire(`${dir}package.json`).resolve("next/dist/bin/next");
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const [code] = await once(child, "exit");
-  if (code !== 0) throw new Error(`next ${args.join(" ")} in ${dir} exited with ${code}:\n${output}`);
-  return output;
-}
-
-/** Environment of the app's processes, without the webhook secret unless given. */
-function environment(secret?: string): NodeJS.ProcessEnv {
-  // vitest sets NODE_ENV=test, which `next build` warns about and `next start` must not see.
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
-  delete env[SECRET_ENV];
-  if (secret !== undefined) env[SECRET_ENV] = secret;
-  return env;
-}
-
-/** `next start` on 127.0.0.1, port 0 (Next prints the port the OS chose), in its own process group. */
-async function start(dir: string, env: NodeJS.ProcessEnv): Promise<App> {
-  const bin = createRequire(`${dir}package.json`).resolve("next/dist/bin/next");
-  const child: ChildProcess = spawn(process.execPath, [bin, "start", "-H", "127.0.0.1", "-p", "0"], {
-    cwd: dir,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const app: App = { base: "", log: "", stop: () => stop(child) };
-  child.stderr?.on("data", (chunk) => (app.log += chunk));
-  app.base = await new Promise<string>((resolve, reject) => {
-    const fail = (why: string) => reject(new Error(`next start ${why}:\n${app.log}`));
-    child.on("exit", (code) => fail(`exited with ${code}`));
-    child.stdout?.on("data", (chunk) => {
-      app.log += chunk;
-      const url = /- Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(app.log)?.[1];
-      if (url && app.log.includes("Ready")) resolve(url);
-    });
-  });
-  return app;
-}
-
 /** The app under test: one `describe` per Next version starts its own. */
-let current: App = { base: "", log: "", stop: async () => {} };
-
-async function stop(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (!pid || child.exitCode !== null) return;
-  const exited = once(child, "exit");
-  process.kill(-pid, "SIGTERM");
-  // Next waits for requests in flight before it exits; a hung one must not keep it running.
-  const hard = setTimeout(() => process.kill(-pid, "SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(hard);
-}
+let current: Pick<NextApp, "base" | "log" | "stop"> = { base: "", log: "", stop: async () => {} };
 
 /** A signed delivery of one event, as the sender would post it. */
 async function delivery(type = "test.created", options: { id?: string; timestamp?: number } = {}) {
@@ -174,31 +100,19 @@ function postChunked(path: string, headers: Record<string, string>, totalBytes: 
   });
 }
 
-describe.each(versions)("Next $major", ({ major, dir }) => {
+describe.each(VERSIONS)("Next $major", ({ dir }) => {
   /** What a delivery got from the app started without its secret. */
   let unconfigured: Answer | undefined;
 
   beforeAll(async () => {
-    if (dir !== fixture) {
-      for (const source of SOURCES) {
-        rmSync(`${dir}${source}`, { recursive: true, force: true });
-        cpSync(`${fixture}${source}`, `${dir}${source}`, { recursive: true });
-      }
-    }
-    const installed = JSON.parse(
-      readFileSync(createRequire(`${dir}package.json`).resolve("next/package.json"), "utf8"),
-    );
-    expect(Number(installed.version.split(".")[0]), "the Next major this app builds with").toBe(major);
-    // Built with no secret in the environment, as Docker, CI and preview builds do.
-    await nextIn(dir, ["build"], environment());
-    const bare = await start(dir, environment());
+    const bare = await startApp(dir, environment());
     current = bare;
     try {
       unconfigured = await post("/node", await delivery()).catch((error) => ({ status: 0, code: String(error) }));
     } finally {
       await bare.stop();
     }
-    current = await start(dir, environment(SECRET));
+    current = await startApp(dir, environment(SECRET));
   });
 
   afterAll(async () => {
@@ -308,14 +222,16 @@ describe.each(versions)("Next $major", ({ major, dir }) => {
   });
 
   describe("Pages Router API route with Next's body parser left on", () => {
-    test("deliveries get 500 invalid_payload naming the fix, and the server log names Next's fix once", async () => {
+    test("deliveries get 500 invalid_payload naming Next's fix; the receiver logs it once, not per delivery", async () => {
+      const fix = "export const config = { api: { bodyParser: false } };";
       for (let i = 0; i < 2; i++) {
         const answer = await post("/api/parsed", await delivery());
         expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
-        expect(answer.message).toMatch(/raw request body.*before any JSON parser/);
+        expect(answer.message).toMatch(/^POST \/api\/parsed: the request body was read before the webhook handler ran/);
+        expect(answer.message).toContain(fix);
       }
-      const fix = "export const config = { api: { bodyParser: false } };";
       await expect.poll(() => current.log.includes(fix)).toBe(true);
+      expect(current.log).toMatch(/hooks: the receiver is misconfigured \(invalid_payload\)/);
       expect(current.log.split(fix)).toHaveLength(2);
     });
   });

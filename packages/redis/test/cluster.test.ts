@@ -5,21 +5,28 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { idempotencyStoreContract } from "@hooks/core/testing";
+import { sleep } from "@hooks/test-utils";
+import { freePort, type RedisServer, startRedisServer } from "@hooks/test-utils/redis";
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type IoredisLike, type NodeRedisLike, RedisStore } from "../src/index";
-import { freePort, sleep, startRedis, stopRedis } from "./redis";
 
 const dir = mkdtempSync(join(tmpdir(), "hooks-redis-cluster-"));
 const ports: number[] = [];
+const servers: RedisServer[] = [];
 let ioCluster: Cluster;
 let nodeCluster: ReturnType<typeof createCluster>;
 
 beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
-    await startRedis(port, "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--dir", dir);
+    servers.push(
+      await startRedisServer({
+        port,
+        args: ["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--dir", dir],
+      }),
+    );
     ports.push(port);
   }
   execFileSync(
@@ -42,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ioCluster?.quit();
   await nodeCluster?.quit();
-  for (const port of ports) await stopRedis(port);
+  for (const server of servers) await server.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,11 +1,12 @@
 // The core's idempotency contract against a real Redis, on ioredis and on node-redis.
 import { randomUUID } from "node:crypto";
 import { idempotencyStoreContract } from "@hooks/core/testing";
+import { sleep } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RedisStore } from "../src/index";
-import { redisUrl, sleep } from "./redis";
 
 const prefix = `hooks-test:${randomUUID()}:`;
 const ioredis = new Redis(redisUrl, { lazyConnect: true });

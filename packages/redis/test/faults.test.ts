@@ -6,22 +6,26 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createReceiver, StoreUnavailableError, schemes } from "@hooks/core";
 import { webhooks } from "@hooks/express";
+import { eventDelivery, postDelivery as post, sleep } from "@hooks/test-utils";
+import { freePort, type RedisServer, startRedisServer } from "@hooks/test-utils/redis";
 import express from "express";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type IoredisLike, type NodeRedisLike, RedisStore } from "../src/index";
-import { delivery, post, SECRET } from "./delivery";
-import { freePort, sleep, startRedis, stopRedis } from "./redis";
 
+const SECRET = "redis-store-test-secret";
+const delivery = (id: string) => eventDelivery(id, { secret: SECRET });
+
+let redisServer: RedisServer;
 let port: number;
 let ioredis: Redis;
 let nodeRedis: ReturnType<typeof createClient>;
 const errors: unknown[] = [];
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis(port);
+  redisServer = await startRedisServer();
+  port = redisServer.port;
   ioredis = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => 100 });
   ioredis.on("error", (error) => errors.push(error));
   await ioredis.connect();
@@ -33,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   ioredis?.disconnect();
   if (nodeRedis?.isOpen) nodeRedis.destroy();
-  if (port) await stopRedis(port);
+  await redisServer?.stop();
 });
 
 const clients: [string, () => IoredisLike | NodeRedisLike][] = [
@@ -101,7 +105,7 @@ describe.each(clients)("on %s", (_name, client) => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
     try {
       expect((await post(url, await delivery("evt_before"))).status).toBe(200);
-      await stopRedis(port);
+      await redisServer.stop();
       const during = await Promise.all(
         ["evt_a", "evt_b", "evt_before"].map(async (id) => post(url, await delivery(id))),
       );
@@ -111,7 +115,7 @@ describe.each(clients)("on %s", (_name, client) => {
         [503, "store_unavailable"],
       ]);
       expect(runs).toEqual(["evt_before"]);
-      await startRedis(port);
+      redisServer = await startRedisServer({ port });
       // The sender retries until the client has reconnected.
       for (const id of ["evt_a", "evt_b"]) {
         let status = 0;

@@ -5,12 +5,14 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventDelivery, postDelivery as post, sleep } from "@hooks/test-utils";
+import { redisUrl } from "@hooks/test-utils/redis";
 import { build } from "esbuild";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { delivery, post } from "./delivery";
-import { redisUrl, sleep } from "./redis";
 
+const SECRET = "redis-store-test-secret";
+const delivery = (id: string, data: Record<string, unknown> = {}) => eventDelivery(id, { secret: SECRET, data });
 const PROCESSES = 4;
 const LEASE_SECONDS = 2;
 const prefix = `hooks-test:${randomUUID()}:`;
@@ -31,7 +33,13 @@ beforeAll(async () => {
   });
   for (let i = 0; i < PROCESSES; i++) {
     const child = fork(outfile, {
-      env: { ...process.env, REDIS_URL: redisUrl, TEST_PREFIX: prefix, LEASE_SECONDS: String(LEASE_SECONDS) },
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        TEST_PREFIX: prefix,
+        LEASE_SECONDS: String(LEASE_SECONDS),
+        SECRET,
+      },
     });
     const [message] = (await once(child, "message")) as [{ port: number }];
     workers.push({ child, url: `http://127.0.0.1:${message.port}/hooks` });

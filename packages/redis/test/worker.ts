@@ -5,13 +5,12 @@ import { webhooks } from "@hooks/express";
 import express from "express";
 import { Redis } from "ioredis";
 import { RedisStore } from "../src/index";
-import { SECRET } from "./delivery";
 
 const prefix = process.env.TEST_PREFIX ?? "hooks-test:";
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const receiver = createReceiver<{ "resource.created": { hangInPid?: number } }>({
   scheme: schemes.vastai,
-  secret: SECRET,
+  secret: process.env.SECRET,
   store: new RedisStore(redis, { prefix: `${prefix}store:` }),
   leaseSeconds: Number(process.env.LEASE_SECONDS ?? 30),
 });

@@ -16,15 +16,41 @@ export interface NodeHandlerOptions {
 export type NodeReceiver = Pick<Receiver, "receive" | "maxBodyBytes" | "bodyTimeoutMs">;
 
 /**
- * Writes a receiver's answer to a Node response. When the request's body was not read whole (too
- * large, too slow), the connection is closed after the answer rather than kept for a body no one
- * reads. Nothing is written to a response that is already finished or destroyed (the client left).
+ * What becomes of a body the answer did not wait for (`req.complete` false: 413, 405, an early
+ * refusal), as headers to add to the answer. After a 408 the client has stalled: the connection is
+ * closed with the answer. Otherwise the rest of the upload is dropped as it arrives (nothing is
+ * buffered), so a sender still writing can read the answer instead of a reset; if it has not
+ * ended within `graceMs`, the connection is closed.
  */
-export function writeNodeResponse(res: NodeResponse, answer: HttpResponse, req?: NodeRequest): void {
+export function settleUnreadBody(req: NodeRequest, status: number, graceMs: number): Record<string, string> {
+  if (req.complete !== false || req.destroyed) return {};
+  if (status === 408) return { connection: "close" };
+  const timer = setTimeout(() => {
+    if (req.complete === false) req.destroy?.();
+  }, graceMs);
+  (timer as { unref?: () => void }).unref?.();
+  const done = () => {
+    clearTimeout(timer);
+    req.removeListener("end", done);
+    req.removeListener("close", done);
+  };
+  req.on("end", done);
+  req.on("close", done);
+  req.resume?.();
+  return {};
+}
+
+/**
+ * Writes a receiver's answer to a Node response. With `req`, a body the answer did not wait for is
+ * settled by {@link settleUnreadBody} (the connection closed after a 408; the rest dropped for at
+ * most `graceMs` otherwise). Nothing is written to a response that is already finished or
+ * destroyed (the client left).
+ */
+export function writeNodeResponse(res: NodeResponse, answer: HttpResponse, req?: NodeRequest, graceMs = 10_000): void {
   if (res.writableEnded || res.destroyed || res.headersSent) return;
   res.statusCode = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  if (req !== undefined && req.complete === false) res.setHeader("connection", "close");
+  const extra = req === undefined ? {} : settleUnreadBody(req, answer.status, graceMs);
+  for (const [name, value] of Object.entries({ ...answer.headers, ...extra })) res.setHeader(name, value);
   res.end(answer.body); // Node sets Content-Length from the bytes
 }
 
@@ -51,7 +77,7 @@ export async function handleNodeRequest(
     headers: req.headers as Record<string, string>,
     body,
   });
-  writeNodeResponse(res, answer, req);
+  writeNodeResponse(res, answer, req, receiver.bodyTimeoutMs);
 }
 
 /**
@@ -83,6 +109,7 @@ export function toNodeHandler(
           body: '{"code":"internal_error"}',
         },
         req,
+        receiver.bodyTimeoutMs,
       );
     });
 }

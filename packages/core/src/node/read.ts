@@ -1,5 +1,6 @@
 // Reads a Node request's raw body: a byte limit, a deadline, an abort that is an abort, and a body
 // that a parser consumed first named as such.
+import { concatBytes } from "../crypto/encoding";
 import { RequestBodyError, WebhookVerificationError } from "../errors";
 import type { Payload } from "../payload";
 import { tooLarge } from "../receiver/web-body";
@@ -64,7 +65,7 @@ export function readNodeBody(req: NodeRequest, options: ReadNodeBodyOptions): Pr
       req.removeListener("error", onError);
       req.removeListener("close", onClose);
       if (error) reject(error);
-      else resolve(join(chunks, total));
+      else resolve(concatBytes(chunks, total));
     }
     const onData = (chunk: Uint8Array | string) => {
       const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
@@ -87,17 +88,6 @@ export function readNodeBody(req: NodeRequest, options: ReadNodeBodyOptions): Pr
     req.on("close", onClose);
     req.resume?.(); // in case earlier middleware paused it
   });
-}
-
-function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
 }
 
 /** How the message names what it found in `req.body`. */

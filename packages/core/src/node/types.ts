@@ -18,6 +18,8 @@ export interface NodeRequest {
   on(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   resume?(): unknown;
+  /** Node: ends the request and its connection (for a body that never ends after the answer). */
+  destroy?(): unknown;
 }
 
 /** What the edge writes of a response: Node's `ServerResponse`. */

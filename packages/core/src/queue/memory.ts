@@ -66,6 +66,8 @@ export class MemoryQueue implements EventQueue {
   readonly #timers = new Set<() => void>();
   readonly #dead = new Map<string, MemoryDeadLetter>();
   readonly #running = new Set<Promise<void>>();
+  /** The jobs of the running promises above. */
+  readonly #active = new Set<Job>();
   // One controller per running event (aborted on a late close): one shared signal would gather a
   // listener per running handler and trip Node's listener-leak warning past ten.
   readonly #controllers = new Set<AbortController>();
@@ -134,10 +136,12 @@ export class MemoryQueue implements EventQueue {
     for (const cancel of this.#timers) cancel();
     this.#timers.clear();
     this.#ready.length = 0;
+    // Waiting and delayed events are dropped (not durable); the running ones leave as they end.
+    for (const [key, job] of this.#jobs) if (!this.#active.has(job)) this.#jobs.delete(key);
     let cancel = () => {};
     const late = new Promise<void>((resolve) => {
       cancel = this.#clock.setTimeout(() => {
-        const reason = new Error("MemoryQueue closed while the handler was running");
+        const reason = new QueueUnavailableError("MemoryQueue closed while the handler was running");
         for (const controller of this.#controllers) controller.abort(reason);
         resolve();
       }, timeoutMs);
@@ -152,8 +156,10 @@ export class MemoryQueue implements EventQueue {
     if (!processor || this.#closed) return;
     while (this.#running.size < this.#concurrency && this.#ready.length > 0) {
       const job = this.#ready.shift()!;
+      this.#active.add(job);
       const run: Promise<void> = this.#run(processor, job).finally(() => {
         this.#running.delete(run);
+        this.#active.delete(job);
         this.#pump();
       });
       this.#running.add(run);
@@ -172,7 +178,10 @@ export class MemoryQueue implements EventQueue {
       });
       this.#jobs.delete(job.event.key);
     } catch (error) {
-      if (this.#closed) return;
+      if (this.#closed) {
+        this.#jobs.delete(job.event.key);
+        return;
+      }
       // Another run holds the event, or the store is down: wait, without spending an attempt.
       // (By code, not class: the receiver may come from another copy of @hooks/core.)
       const later = isHooksError(error, "in_progress", "store_unavailable");

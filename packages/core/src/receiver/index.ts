@@ -75,7 +75,9 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
       const { method } = request;
       const body = method === "POST" ? readWebBody(request, maxBodyBytes, bodyTimeoutMs) : "";
       const response = await deliver({ method, headers: request.headers, body }, started);
-      return new Response(response.body, { status: response.status, headers: response.headers });
+      // A stalled body: close the connection with the answer (Node and Bun honour this header).
+      const headers = response.status === 408 ? { ...response.headers, connection: "close" } : response.headers;
+      return new Response(response.body, { status: response.status, headers });
     },
   };
   return receiver;

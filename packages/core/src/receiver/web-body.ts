@@ -1,4 +1,5 @@
 // Reads a Web Request's body under the receiver's rules: a byte limit, a deadline, an abort is an abort.
+import { concatBytes } from "../crypto/encoding";
 import { RequestBodyError } from "../errors";
 
 /**
@@ -51,14 +52,7 @@ export async function readWebBody(request: Request, limit: number, timeoutMs: nu
   } finally {
     cancelTimer();
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  return concatBytes(chunks, total);
 }
 
 export function tooLarge(limit: number): RequestBodyError {
