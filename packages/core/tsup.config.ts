@@ -16,4 +16,7 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   treeshake: true,
+  // CommonJS too: the entries share chunks, so `require("@hooks/core/node")` throws the same error
+  // classes as `require("@hooks/core")` (without it each entry would carry its own copy).
+  splitting: true,
 });

@@ -74,7 +74,8 @@ export async function send(options: SendOptions): Promise<number> {
       .map(([answer, count]) => `${count}× ${answer}`)
       .join(", ");
     const what = [delivery.type, delivery.id].filter((part) => part !== undefined).join(" ");
-    console.log(`${repeat} deliveries of ${what}: ${counts}; p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms`);
+    const deliveries = `${repeat} ${repeat === 1 ? "delivery" : "deliveries"}`;
+    console.log(`${deliveries} of ${what}: ${counts}; p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms`);
     const first = refused[0];
     if (first)
       console.error(`hooks: ${refused.length} of ${repeat} not accepted: ${answerText(first)}${refusalHint(first)}`);

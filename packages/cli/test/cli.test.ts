@@ -183,6 +183,7 @@ describe("hooks send", () => {
     const { url } = await ours();
     const run = await hooks(["send", "x.y", "--url", url, "--scheme", "vastai", "--secret", "wrong"]);
     expect(run.stdout).toMatch(/^#1 {2}401 signature_mismatch/m);
+    expect(run.stdout).toMatch(/^1 delivery of x\.y \S+: 1× 401 signature_mismatch;/m);
     expect(run.stderr.trim()).toBe("hooks: 1 of 1 not accepted: 401 signature_mismatch (wrong secret?)");
     expect(run.code).toBe(1);
   });

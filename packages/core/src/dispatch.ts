@@ -72,6 +72,9 @@ export function createRegistry(): Registry {
         invalidOption("pattern", "on() needs an event type, `prefix.*` or `*`");
       if (typeof handler !== "function") invalidOption("handler", `the handler for ${pattern} must be a function`);
       const prefix = pattern.endsWith(".*") ? pattern.slice(0, -1) : undefined;
+      // A `*` anywhere else matches nothing literally and is surely a typo for `prefix.*`.
+      if (pattern !== "*" && (prefix ?? pattern).includes("*"))
+        invalidOption("pattern", `on("${pattern}"): \`*\` works alone or as a last segment (\`invoice.*\`)`);
       const matches =
         pattern === "*"
           ? () => true

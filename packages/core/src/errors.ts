@@ -62,21 +62,48 @@ export class HooksError extends Error {
   constructor(code: HooksErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    // The mark every copy of @hooks/core shares (a registered symbol), so that an error of the
+    // app's own that happens to carry one of our codes is never taken for ours. Not enumerable:
+    // loggers that copy an error's properties do not print it.
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
-/** Whether `error` is an error from @hooks (any copy of it), optionally with one of `codes`. */
+const BRAND = /* @__PURE__ */ Symbol.for("@hooks/core.error");
+
+/**
+ * The error class a code belongs to, so that `isHooksError(error, "invalid_option")` gives
+ * `error.option`, a verification code `error.header`, and so on.
+ */
+export type HooksErrorOf<C extends HooksErrorCode> = C extends WebhookVerificationErrorCode
+  ? WebhookVerificationError & { readonly code: C }
+  : C extends RequestBodyErrorCode
+    ? RequestBodyError & { readonly code: C }
+    : C extends "invalid_option"
+      ? InvalidOptionError
+      : C extends "handler_timeout"
+        ? HandlerTimeoutError
+        : HooksError & { readonly code: C };
+
+/**
+ * Whether `error` was thrown by @hooks (any installed copy of it), optionally with one of `codes`.
+ * An error of your own with a `code` like ours is not one.
+ */
 export function isHooksError<C extends HooksErrorCode = HooksErrorCode>(
   error: unknown,
   ...codes: C[]
-): error is HooksError & { readonly code: C } {
-  if (!(error instanceof Error)) return false;
+): error is HooksErrorOf<C> {
+  if (!(error instanceof Error) || (error as { [BRAND]?: unknown })[BRAND] !== true) return false;
   const { code } = error as { code?: unknown };
-  if (typeof code !== "string" || !CODES.has(code)) return false;
+  if (typeof code !== "string") return false;
+  const known =
+    (VERIFICATION_CODES as readonly string[]).includes(code) || (OTHER_CODES as readonly string[]).includes(code);
+  if (!known) return false;
   return codes.length === 0 || (codes as string[]).includes(code);
 }
 
-const CODES: ReadonlySet<string> = /* @__PURE__ */ new Set<HooksErrorCode>([
+/** The codes of {@link WebhookVerificationError}: what a failed verification is answered with. */
+export const VERIFICATION_CODES: readonly WebhookVerificationErrorCode[] = [
   "missing_header",
   "malformed_header",
   "invalid_timestamp",
@@ -87,6 +114,10 @@ const CODES: ReadonlySet<string> = /* @__PURE__ */ new Set<HooksErrorCode>([
   "invalid_payload",
   "invalid_secret",
   "unsupported_algorithm",
+];
+
+/** The other codes (written out: a bundler keeps a module-level spread even when nothing uses it). */
+const OTHER_CODES: readonly HooksErrorCode[] = [
   "payload_too_large",
   "body_timeout",
   "request_aborted",
@@ -97,7 +128,7 @@ const CODES: ReadonlySet<string> = /* @__PURE__ */ new Set<HooksErrorCode>([
   "fingerprint_mismatch",
   "handler_timeout",
   "unhandled_rejected",
-]);
+];
 
 /**
  * Thrown by `verify` (and by `sign` for bad secrets or payloads). Never carries a secret or an
@@ -161,42 +192,4 @@ export class HandlerTimeoutError extends HooksError {
   constructor(message: string) {
     super("handler_timeout", message);
   }
-}
-
-type StackLimit = { stackTraceLimit?: number };
-
-/** The receiver's own setup is wrong: these keep their stack, which points at the misconfigured call. */
-export const SETUP_CODES: readonly WebhookVerificationErrorCode[] = [
-  "invalid_secret",
-  "invalid_payload",
-  "unsupported_algorithm",
-];
-
-/**
- * Shorthand used across the core so every throw site stays one line. A refused delivery carries
- * no stack trace: it is an expected outcome, not a bug to trace, and capturing a stack costs about
- * 10 µs, several times the HMAC of a small body, on the path a flood of forged deliveries takes.
- */
-export function fail(code: WebhookVerificationErrorCode, message: string, header?: string): never {
-  const errors = Error as StackLimit;
-  const limit = errors.stackTraceLimit;
-  // V8 and JavaScriptCore read Error.stackTraceLimit; elsewhere it does not exist and is left so.
-  const quiet = typeof limit === "number" && !SETUP_CODES.includes(code);
-  try {
-    if (quiet) errors.stackTraceLimit = 0;
-  } catch {
-    // A frozen Error (a hardened realm): the stack is captured as usual.
-  }
-  try {
-    throw new WebhookVerificationError(code, message, header);
-  } finally {
-    try {
-      if (quiet) errors.stackTraceLimit = limit;
-    } catch {}
-  }
-}
-
-/** `value`, or `missing_header` naming `header` when it is absent. */
-export function required(value: string | undefined, header: string): string {
-  return value ?? fail("missing_header", `missing the ${header} header`, header);
 }

@@ -3,9 +3,9 @@ import {
   type HooksErrorCode,
   isHooksError,
   type RequestBodyErrorCode,
-  SETUP_CODES,
   type WebhookVerificationErrorCode,
 } from "./errors";
+import { SETUP_CODES } from "./fail";
 
 /** How a delivery ended. Stable: log it, count it, alert on it. */
 export type OutcomeCode =
@@ -37,6 +37,11 @@ export type OutcomeCode =
   | "queue_unavailable"
   /** Not a POST: 405. */
   | "method_not_allowed"
+  /**
+   * The receiving code threw where it must not (a custom scheme's `parse`, a clock): a bug to fix,
+   * logged with its stack; 500 so the sender retries once it is fixed. Its message is never sent.
+   */
+  | "internal_error"
   /**
    * The body could not be read whole: larger than `maxBodyBytes` (413), not whole within
    * `bodyTimeoutMs` (408), or cut off by the client (`request_aborted`: 400, which no one reads).
@@ -92,6 +97,7 @@ const STATUS: Record<OutcomeCode, number> = {
   queued: 202,
   queue_unavailable: 503,
   method_not_allowed: 405,
+  internal_error: 500,
   body_timeout: 408,
   request_aborted: 400,
   missing_header: 400,

@@ -8,6 +8,7 @@ export {
   HandlerTimeoutError,
   HooksError,
   type HooksErrorCode,
+  type HooksErrorOf,
   InvalidOptionError,
   isHooksError,
   RequestBodyError,

@@ -2,7 +2,8 @@
 
 import { utf8 } from "./crypto/encoding";
 import type { Key } from "./delivery";
-import { fail } from "./errors";
+import { invalidOption } from "./errors";
+import { fail } from "./fail";
 import type { Scheme } from "./schemes/scheme";
 
 /**
@@ -48,6 +49,7 @@ export function keysFor(
   secret: string | readonly string[],
   purpose: "verify" | "sign",
 ): readonly Key[] {
+  if (typeof scheme?.parse !== "function") invalidOption("scheme", "scheme must be a scheme, e.g. schemes.stripe");
   if (typeof secret !== "string" && (!Array.isArray(secret) || secret.length === 0)) {
     return fail("invalid_secret", "secret must be a non-blank string, or a non-empty array of them");
   }

@@ -78,6 +78,8 @@ export function sentence(outcome: Outcome): string {
       return `${event.trim()} is running elsewhere: ${worker ? "the queue waits" : `answered 409, retry after ${outcome.retryAfterSeconds} s`}`;
     case "queued":
       return `queued${event}`;
+    case "internal_error":
+      return `the receiving code threw (a custom scheme or clock?); answered ${outcome.status} so the sender retries once it is fixed`;
     case "method_not_allowed":
       return "refused a request that is not a POST (405)";
     case "request_aborted":
@@ -85,7 +87,7 @@ export function sentence(outcome: Outcome): string {
     case "body_timeout":
       return `the body did not arrive whole in time: answered ${outcome.status} and closed the connection`;
     case "payload_too_large":
-      return `refused a body over the size limit (${outcome.status}), having read no more than the limit`;
+      return `refused a body over maxBodyBytes (${outcome.status})`;
     default:
       return `${worker ? "a run of" : "refused a delivery"}${event} (${code}, ${outcome.status})`;
   }

@@ -15,6 +15,7 @@ const LEVEL: Record<OutcomeCode, Level> = {
   in_progress: "debug",
   queued: "debug",
   method_not_allowed: "debug",
+  internal_error: "error",
   request_aborted: "debug",
   body_timeout: "warn",
   unhandled_rejected: "warn",
@@ -44,6 +45,7 @@ const LEVEL: Record<OutcomeCode, Level> = {
  * details help no one but its author.
  */
 const WITH_ERROR = /* @__PURE__ */ new Set<OutcomeCode>([
+  "internal_error",
   "handler_failed",
   "handler_timeout",
   "store_unavailable",

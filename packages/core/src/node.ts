@@ -2,6 +2,7 @@
 // and writes its answer back; `toNodeHandler` serves a receiver on node:http. Loaded only on Node.
 
 export {
+  checkNodeReceiver,
   handleNodeRequest,
   type NodeHandlerOptions,
   type NodeReceiver,

@@ -1,6 +1,6 @@
 // Accepts only the raw body: strings and bytes. A parsed object is the classic mistake, named.
 import type { Body } from "./crypto/hmac";
-import { fail } from "./errors";
+import { fail } from "./fail";
 
 /** The raw request body exactly as received. A `string` is hashed as its UTF-8 bytes. */
 export type Payload = string | Uint8Array | ArrayBuffer;

@@ -27,9 +27,9 @@ export interface SignOptions {
  * await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
  */
 export async function sign(options: SignOptions): Promise<Record<string, string>> {
-  const { scheme } = options;
+  const { scheme, secret } = options ?? ({} as Partial<SignOptions>);
+  const keys = keysFor(scheme as Scheme, secret as string, "sign");
   const body = rawBody(options.payload);
-  const keys = keysFor(scheme, options.secret, "sign");
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(timestamp) || timestamp < 0)
     invalidOption("timestamp", "timestamp must be unix seconds: a whole number, 0 or more");

@@ -1,5 +1,5 @@
 // Strict parsing of unix-second timestamps and the two-sided replay window.
-import { fail, required } from "./errors";
+import { fail, required } from "./fail";
 
 // Unix seconds have 10 digits until the year 2286; 12 leaves room and keeps the value exact.
 const MAX_DIGITS = 12;

@@ -1,7 +1,8 @@
 // verify(): checks a delivery's signature and replay window, and says exactly why it failed.
 import { type Body, backend, type Message, messageBytes } from "./crypto/hmac";
 import type { Key, VerifiedDelivery } from "./delivery";
-import { fail, invalidOption } from "./errors";
+import { invalidOption } from "./errors";
+import { fail } from "./fail";
 import { type HeaderReader, type HeadersInput, headerReader } from "./headers";
 import { keysFor } from "./keys";
 import { type Payload, rawBody } from "./payload";
@@ -57,17 +58,12 @@ export function verify(options: VerifyOptions): Promise<VerifiedDelivery> {
   // One promise, settled from a synchronous path wherever the runtime allows (Node, HMAC keys):
   // an async function around an async helper would cost two promises and three extra ticks.
   try {
+    const { scheme, secret, now = Date.now } = options ?? ({} as Partial<VerifyOptions>);
+    const keys = keysFor(scheme as Scheme, secret as string, "verify");
+    if (typeof now !== "function") invalidOption("now", "now must be a function");
     const body = rawBody(options.payload);
     const toleranceSeconds = tolerance(options.toleranceSeconds);
-    const keys = keysFor(options.scheme, options.secret, "verify");
-    const result = verifyDelivery(
-      options.scheme,
-      keys,
-      headerReader(options.headers),
-      body,
-      toleranceSeconds,
-      options.now ?? Date.now,
-    );
+    const result = verifyDelivery(scheme as Scheme, keys, headerReader(options.headers), body, toleranceSeconds, now);
     return result instanceof Promise ? result : Promise.resolve(result);
   } catch (error) {
     return Promise.reject(error);

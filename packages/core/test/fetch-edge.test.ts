@@ -1,17 +1,18 @@
 // receiver.fetch, the Web entry point, on Node's own server through a node:http → Request bridge:
 // the conformance table, then the edges of reading a Web body (web-body.ts) one by one.
-import { describeConformance } from "@hooks/test-utils/conformance";
+import { describeConformance, serveInProcess } from "@hooks/test-utils/conformance";
 import { conformanceReceiver } from "@hooks/test-utils/conformance-app";
 import { fetchOnNode } from "@hooks/test-utils/fetch-on-node";
-import { startServer } from "@hooks/test-utils/http";
 import { describe, expect, test } from "vitest";
 import * as core from "../src/index";
 import { createReceiver, type Outcome, schemes, sign } from "../src/index";
 
-describeConformance("receiver.fetch on node:http (fetch-on-node)", async () => {
+describeConformance("receiver.fetch on node:http (fetch-on-node)", () => {
   const { receiver, runs } = conformanceReceiver(core);
-  const server = await startServer(fetchOnNode((request) => receiver.fetch(request)));
-  return { url: `${server.url}/webhooks`, runs, rss: () => process.memoryUsage().rss, close: () => server.close() };
+  return serveInProcess(
+    fetchOnNode((request) => receiver.fetch(request)),
+    runs,
+  );
 });
 
 const SECRET = "fetch-edge-secret";

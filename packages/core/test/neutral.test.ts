@@ -12,7 +12,12 @@ test.each(built)("dist/%s imports nothing but its own chunks: no node: module, n
   // ESM entries share chunks (./chunk-*.js); nothing else is imported, statically or not.
   for (const [, from] of code.matchAll(/\bfrom\s*["']([^"']+)["']/g)) expect(from).toMatch(/^\.\/chunk-[\w-]+\.js$/);
   expect(code).not.toMatch(/\bimport\s*\(/);
-  expect(code).not.toMatch(/\brequire\s*\(/);
+  // CommonJS entries share chunks too (./chunk-*.cjs); nothing else is required.
+  for (const [, from] of code.matchAll(/\brequire\s*\(\s*["']([^"']*)["']\s*\)/g))
+    expect(from).toMatch(/^\.\/chunk-[\w-]+\.cjs$/);
+  expect(code.match(/\brequire\s*\(/g)?.length ?? 0).toBe(
+    [...code.matchAll(/\brequire\s*\(\s*["']\.\/chunk-/g)].length,
+  );
   // node:crypto is reached only through process.getBuiltinModule, which bundlers do not follow.
   for (const name of code.match(/["']node:[a-z_]+["']/g) ?? []) expect(name).toBe('"node:crypto"');
   if (code.includes("node:crypto")) expect(code).toContain('getBuiltinModule?.("node:crypto")');

@@ -2,9 +2,8 @@
 // readNodeBody, writeNodeResponse and handleNodeRequest one by one.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough } from "node:stream";
-import { describeConformance } from "@hooks/test-utils/conformance";
+import { describeConformance, PARSED_SUFFIX, serveInProcess } from "@hooks/test-utils/conformance";
 import { conformanceReceiver } from "@hooks/test-utils/conformance-app";
-import { startServer } from "@hooks/test-utils/http";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import * as core from "../src/index";
 import { isHooksError } from "../src/index";
@@ -23,8 +22,8 @@ describeConformance("node:http toNodeHandler", async () => {
   const { receiver, runs } = conformanceReceiver(core);
   const handler = toNodeHandler(receiver);
   const behindParser = toNodeHandler(receiver, { bodyParserHint: HINT });
-  const server = await startServer((req, res) => {
-    if (req.url !== "/webhooks/behind-json-parser") return void handler(req, res);
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url !== `/webhooks${PARSED_SUFFIX}`) return void handler(req, res);
     // A body parser of the usual kind: it reads the stream and leaves the parsed object.
     const parts: Buffer[] = [];
     req.on("data", (part: Buffer) => parts.push(part));
@@ -32,14 +31,8 @@ describeConformance("node:http toNodeHandler", async () => {
       (req as IncomingMessage & { body?: unknown }).body = JSON.parse(Buffer.concat(parts).toString());
       void behindParser(req, res);
     });
-  });
-  return {
-    url: `${server.url}/webhooks`,
-    runs,
-    rss: () => process.memoryUsage().rss,
-    close: () => server.close(),
-    capabilities: { parserConsumed: true },
   };
+  return serveInProcess(listener, runs, { parserConsumed: true });
 });
 
 /** A request stream as Node hands it over: a PassThrough with the request's fields. */

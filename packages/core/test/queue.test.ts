@@ -5,6 +5,7 @@ import { FakeClock } from "@hooks/test-utils/clock";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
+  type ClaimResult,
   type Clock,
   createReceiver,
   EventBusyError,
@@ -55,6 +56,36 @@ async function settled(check: () => boolean, what: string, turns = 100): Promise
 
 /** Resolves after `ms` of the fake clock's time: a handler or a queue that takes time. */
 const wait = (clock: FakeClock, ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+
+/**
+ * A MemoryStore on `clock` whose claims go through `claim` (an outage, a slow answer, a script);
+ * completing and releasing are the store's own.
+ */
+function storeWithClaim(
+  clock: FakeClock,
+  claim: (request: Parameters<IdempotencyStore["claim"]>[0], store: MemoryStore) => Promise<ClaimResult>,
+): IdempotencyStore {
+  const inner = new MemoryStore({ now: clock.now });
+  return {
+    claim: (request) => claim(request, inner),
+    complete: (request) => inner.complete(request),
+    release: (request) => inner.release(request),
+  };
+}
+
+/** A store whose claims fail (ECONNREFUSED) until `restore()`. */
+function outage(clock: FakeClock) {
+  let down = true;
+  const store = storeWithClaim(clock, (request, inner) =>
+    down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(request),
+  );
+  return {
+    store,
+    restore: () => {
+      down = false;
+    },
+  };
+}
 
 /** A receiver on a fake clock, its MemoryStore on the same clock, and every outcome it reports. */
 function setup(options: Omit<Partial<ReceiverOptions>, "clock"> & { clock?: FakeClock } = {}) {
@@ -381,13 +412,7 @@ describe("the worker side when things go wrong around the handlers", () => {
 
   test("a store that does not answer: RetryLaterError (store_unavailable), no handler runs, and the next run does", async () => {
     const clock = new FakeClock();
-    const inner = new MemoryStore({ now: clock.now });
-    let down = true;
-    const store: IdempotencyStore = {
-      claim: (request) => (down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(request)),
-      complete: (request) => inner.complete(request),
-      release: (request) => inner.release(request),
-    };
+    const { store, restore } = outage(clock);
     const { receiver } = setup({ store, clock });
     let runs = 0;
     receiver.on("resource.created", () => void runs++);
@@ -397,7 +422,7 @@ describe("the worker side when things go wrong around the handlers", () => {
     expect(error).toMatchObject({ code: "store_unavailable", retryAfterMs: 5000 });
     expect(((error as Error).cause as Error).message).toBe("ECONNREFUSED");
     expect(runs).toBe(0);
-    down = false;
+    restore();
     expect(await receiver.process(event, { attempt: 1, maxAttempts: 1 })).toBe("processed");
     expect(runs).toBe(1);
   });
@@ -425,17 +450,12 @@ describe("the worker side when things go wrong around the handlers", () => {
 
   test("a claim answered after the lease ended runs nothing and frees the claim", async () => {
     const clock = new FakeClock();
-    const inner = new MemoryStore({ now: clock.now });
     let slow = true;
-    const store: IdempotencyStore = {
-      async claim(request) {
-        const answer = await inner.claim(request);
-        if (slow) clock.time += 31_000; // the answer took longer than the 30 s lease
-        return answer;
-      },
-      complete: (request) => inner.complete(request),
-      release: (request) => inner.release(request),
-    };
+    const store = storeWithClaim(clock, async (request, inner) => {
+      const answer = await inner.claim(request);
+      if (slow) clock.time += 31_000; // the answer took longer than the 30 s lease
+      return answer;
+    });
     const { receiver } = setup({ store, clock });
     let runs = 0;
     receiver.on("resource.created", () => void runs++);
@@ -485,13 +505,7 @@ describe("the worker side when things go wrong around the handlers", () => {
 
   test("MemoryQueue on the receiver: a store outage waits the receiver's 5 s without spending attempts", async () => {
     const clock = new FakeClock();
-    const inner = new MemoryStore({ now: clock.now });
-    let down = true;
-    const store: IdempotencyStore = {
-      claim: (request) => (down ? Promise.reject(new Error("ECONNREFUSED")) : inner.claim(request)),
-      complete: (request) => inner.complete(request),
-      release: (request) => inner.release(request),
-    };
+    const { store, restore } = outage(clock);
     const queue = new MemoryQueue({ attempts: 1, clock });
     const { receiver, outcomes } = setup({ store, clock, logger: false });
     const jobs: (JobContext | undefined)[] = [];
@@ -504,7 +518,7 @@ describe("the worker side when things go wrong around the handlers", () => {
     expect(outcomes).toHaveLength(1);
     await clock.advanceAsync(1);
     expect(outcomes.map((outcome) => outcome.code)).toEqual(["store_unavailable", "store_unavailable"]);
-    down = false;
+    restore();
     await clock.advanceAsync(5_000);
     expect(outcomes.map((outcome) => outcome.code)).toEqual(["store_unavailable", "store_unavailable", "processed"]);
     expect(jobs).toEqual([{ attempt: 1, maxAttempts: 1 }]);
@@ -760,26 +774,21 @@ describe("MemoryQueue on the receiver, on fake time", () => {
             failedAt: Number.NaN,
           }));
           const eventOf = (fingerprint: string) => events[Number(fingerprint.slice(1))]!;
-          const inner = new MemoryStore({ now: clock.now });
-          const store: IdempotencyStore = {
-            async claim(request) {
-              const event = eventOf(request.fingerprint);
-              if (event.completions > 0) return inner.claim(request); // a duplicate: the store says so
-              if (clock.now() < event.readyAt) broken.push(`${event.key} ran ${event.readyAt - clock.now()} ms early`);
-              event.step = event.script[event.next++] ?? FAIL_FOREVER;
-              if (event.step.kind === "down") {
-                event.readyAt = clock.now() + 5_000;
-                throw new Error("ECONNREFUSED");
-              }
-              if (event.step.kind === "busy") {
-                event.readyAt = clock.now() + event.step.ms;
-                return { status: "in_progress", retryAfterMs: event.step.ms };
-              }
-              return inner.claim(request);
-            },
-            complete: (request) => inner.complete(request),
-            release: (request) => inner.release(request),
-          };
+          const store = storeWithClaim(clock, async (request, inner) => {
+            const event = eventOf(request.fingerprint);
+            if (event.completions > 0) return inner.claim(request); // a duplicate: the store says so
+            if (clock.now() < event.readyAt) broken.push(`${event.key} ran ${event.readyAt - clock.now()} ms early`);
+            event.step = event.script[event.next++] ?? FAIL_FOREVER;
+            if (event.step.kind === "down") {
+              event.readyAt = clock.now() + 5_000;
+              throw new Error("ECONNREFUSED");
+            }
+            if (event.step.kind === "busy") {
+              event.readyAt = clock.now() + event.step.ms;
+              return { status: "in_progress", retryAfterMs: event.step.ms };
+            }
+            return inner.claim(request);
+          });
           const { receiver } = setup({ clock, store, logger: false });
           receiver.on("resource.created", async (webhook, { job }) => {
             const event = eventOf((webhook.data as { fingerprint: string }).fingerprint);

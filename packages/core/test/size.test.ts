@@ -1,4 +1,4 @@
-// Size budget: an app verifying one scheme ships at most 4 KiB (gzip) of the built core.
+// Size budget: an app verifying one scheme ships at most ~4 KiB (gzip) of the built core.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -7,7 +7,10 @@ import { beforeAll, expect, test } from "vitest";
 
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 const named = fileURLToPath(new URL("../dist/schemes.js", import.meta.url));
-const BUDGET_BYTES = 4096;
+// 4 KiB until the error model: every bad argument became an InvalidOptionError naming the option
+// (not a TypeError from deep inside) and our errors carry a cross-copy mark, +50 bytes for the
+// largest (Standard Webhooks with its Ed25519 path).
+const BUDGET_BYTES = 4160;
 
 beforeAll(() => {
   if (!existsSync(dist)) throw new Error(`${dist} is missing: run pnpm build first`);
@@ -72,8 +75,9 @@ test.each(Object.entries(entries))(`verify with %s fits in ${BUDGET_BYTES} bytes
 // The `schemes` object is the convenience form: it holds every scheme, so it keeps them all.
 // Guarded so that it cannot grow unnoticed; apps that count bytes import schemes by name from
 // @hooks/core/schemes. Raised from 5,120 when verification errors got their common base
-// (HooksError): +80 bytes.
-const ALL_SCHEMES_BUDGET_BYTES = 5248;
+// (HooksError, with the mark that tells our errors from look-alikes across copies, and option checks
+// that name the option): +180 bytes.
+const ALL_SCHEMES_BUDGET_BYTES = 5312;
 
 test(`verify with the whole schemes object fits in ${ALL_SCHEMES_BUDGET_BYTES} bytes gzipped`, async () => {
   const { minifiedBytes, gzipBytes } = await measure(`import { verify, schemes } from "${dist}";

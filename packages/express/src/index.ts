@@ -1,6 +1,6 @@
 // Express 4 and 5 middleware: @hooks/core/node reads the raw body under the receiver's limits and writes its answer.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { handleNodeRequest, type NodeReceiver } from "@hooks/core/node";
+import { checkNodeReceiver, handleNodeRequest, type NodeReceiver } from "@hooks/core/node";
 
 /** The request as Express hands it over: Node's request, plus what body parsers may have left on it. */
 export type WebhookRequest = IncomingMessage & { readonly body?: unknown };
@@ -25,7 +25,8 @@ const EXPRESS_HINT =
  * headers and body. A request other than POST that reaches it is answered 405 with `Allow: POST`.
  * A body that `express.raw()`, `express.text()` or a parser's `verify` hook (`req.rawBody`) kept is
  * used as it is; one that `express.json()` parsed first is answered 500 `invalid_payload`, naming
- * the fix (logged by the receiver).
+ * the fix (logged by the receiver). Throws an `InvalidOptionError` (code `invalid_option`, `option`
+ * `"receiver"`) at once, when it is called, unless `receiver` is one from `createReceiver`.
  *
  * @example
  * const receiver = createReceiver({ scheme: schemes.stripe, secret: process.env.STRIPE_WEBHOOK_SECRET });
@@ -34,6 +35,7 @@ const EXPRESS_HINT =
  * app.use(express.json());
  */
 export function webhooks(receiver: NodeReceiver, options: WebhooksOptions = {}): WebhookMiddleware {
+  checkNodeReceiver(receiver); // when the app is set up, not as a 500 on every delivery
   const settings = { bodyParserHint: options.bodyParserHint ?? EXPRESS_HINT };
   return (req, res, next) => {
     handleNodeRequest(receiver, req, res, settings).catch(next);

@@ -1,27 +1,26 @@
 // @hooks/express in real Express 5 and Express 4 apps on 127.0.0.1: the conformance table, then
 // what is Express's own (body parsers, mounting, errors), for both majors.
 import { once } from "node:events";
-import { type IncomingMessage, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type IncomingMessage, request } from "node:http";
 import * as core from "@hooks/core";
-import { createReceiver, type Logger, MemoryStore, schemes, sign } from "@hooks/core";
+import { createReceiver, type Logger, MemoryStore, schemes } from "@hooks/core";
+import { describeConformance, PARSED_SUFFIX, serveInProcess } from "@hooks/test-utils/conformance";
+import { conformanceReceiver } from "@hooks/test-utils/conformance-app";
+import { eventDelivery, signedDelivery } from "@hooks/test-utils/deliveries";
+import { postDelivery, startServer, type TestServer } from "@hooks/test-utils/http";
 import express5, { type Express, type RequestHandler } from "express";
 import express4 from "express4";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { describeConformance, PARSED_SUFFIX } from "../../test-utils/src/conformance";
-import { conformanceReceiver } from "../../test-utils/src/conformance-app";
-import { startServer } from "../../test-utils/src/http";
 import { webhooks } from "../src/index";
 
 const SECRET = "express-adapter-secret";
 const MAX_BODY_BYTES = 64 * 1024;
 const now = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Events = { "resource.created": { name: string } };
 
-/** A real receiver on a MemoryStore whose handler records each run (and can be made slow or failing). */
-function setup(behaviour: { failFirst?: boolean; delayMs?: number; logger?: Logger } = {}) {
+/** A real receiver on a MemoryStore whose handler records each run (and can be made to fail once). */
+function setup(behaviour: { failFirst?: boolean; logger?: Logger } = {}) {
   const runs: { id: string; name: string }[] = [];
   const receiver = createReceiver<Events>({
     scheme: schemes.vastai,
@@ -32,7 +31,6 @@ function setup(behaviour: { failFirst?: boolean; delayMs?: number; logger?: Logg
   });
   receiver.on("resource.created", async (event) => {
     runs.push({ id: event.id, name: event.data.name });
-    if (behaviour.delayMs) await sleep(behaviour.delayMs);
     if (behaviour.failFirst && runs.length === 1) throw new Error("downstream is down");
   });
   return { receiver, runs };
@@ -40,32 +38,9 @@ function setup(behaviour: { failFirst?: boolean; delayMs?: number; logger?: Logg
 
 let sequence = 0;
 /** A signed delivery as the sender would post it. */
-async function delivery(options: { id?: string; timestamp?: number } = {}) {
-  const id = options.id ?? `evt_${++sequence}`;
-  const body = JSON.stringify({ id, type: "resource.created", data: { name: "gpu-1" }, created: 1 });
-  const signed = await sign({
-    scheme: schemes.vastai,
-    secret: SECRET,
-    payload: body,
-    timestamp: options.timestamp ?? now(),
-  });
-  return { body, headers: { "content-type": "application/json", ...signed } };
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  code: string;
-  message?: string;
-}
-
-async function post(
-  url: string,
-  d: { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> },
-): Promise<Answer> {
-  const response = await fetch(url, { method: "POST", headers: d.headers, body: d.body });
-  const json = (await response.json()) as { code: string; message?: string };
-  return { status: response.status, headers: response.headers, ...json };
+function delivery(options: { id?: string; timestamp?: number } = {}) {
+  const { id = `evt_${++sequence}`, timestamp } = options;
+  return eventDelivery(id, { secret: SECRET, data: { name: "gpu-1" }, timestamp });
 }
 
 const frameworks = [
@@ -82,37 +57,26 @@ function spyLogger() {
 // middleware and gets its 405), before express.json(); and once more after it, for the
 // parser-consumed row.
 for (const { name, express } of frameworks) {
-  describeConformance(`${name}: webhooks()`, async () => {
+  describeConformance(`${name}: webhooks()`, () => {
     const { receiver, runs } = conformanceReceiver(core);
     const app = express();
     app.all("/webhooks", webhooks(receiver));
     app.use(express.json());
     app.all(`/webhooks${PARSED_SUFFIX}`, webhooks(receiver));
-    const server = await startServer(app);
-    return {
-      url: `${server.url}/webhooks`,
-      runs,
-      rss: () => process.memoryUsage().rss,
-      close: () => server.close(),
-      capabilities: { parserConsumed: true },
-    };
+    return serveInProcess(app, runs, { parserConsumed: true });
   });
 }
 
 describe.each(frameworks)("$name", ({ express }) => {
-  const servers: Server[] = [];
+  const servers: TestServer[] = [];
   afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await Promise.all(servers.splice(0).map((server) => server.close()));
   });
 
   async function listen(app: Express): Promise<string> {
-    const server = app.listen(0, "127.0.0.1");
+    const server = await startServer(app);
     servers.push(server);
-    await once(server, "listening");
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return server.url;
   }
 
   /** The usual app: the webhook route first, then JSON parsing for the rest of the app. */
@@ -131,8 +95,8 @@ describe.each(frameworks)("$name", ({ express }) => {
     test("stale and future timestamps get 401", async () => {
       const { receiver, runs } = setup();
       const { url } = await app(webhooks(receiver));
-      const stale = await post(url, await delivery({ timestamp: now() - 3600 }));
-      const future = await post(url, await delivery({ timestamp: now() + 3600 }));
+      const stale = await postDelivery(url, await delivery({ timestamp: now() - 3600 }));
+      const future = await postDelivery(url, await delivery({ timestamp: now() + 3600 }));
       expect(stale).toMatchObject({ status: 401, code: "timestamp_too_old" });
       expect(future).toMatchObject({ status: 401, code: "timestamp_in_future" });
       expect(runs).toHaveLength(0);
@@ -142,7 +106,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       const { receiver, runs } = setup();
       const { url } = await app(webhooks(receiver));
       const { body } = await delivery();
-      const answer = await post(url, { body, headers: { "content-type": "application/json" } });
+      const answer = await postDelivery(url, { body, headers: { "content-type": "application/json" } });
       expect(answer).toMatchObject({ status: 400, code: "missing_header" });
       expect(runs).toHaveLength(0);
     });
@@ -151,8 +115,8 @@ describe.each(frameworks)("$name", ({ express }) => {
       const { receiver, runs } = setup({ failFirst: true });
       const { url } = await app(webhooks(receiver));
       const d = await delivery();
-      expect(await post(url, d)).toMatchObject({ status: 500, code: "handler_failed" });
-      expect(await post(url, d)).toMatchObject({ status: 200, code: "processed" });
+      expect(await postDelivery(url, d)).toMatchObject({ status: 500, code: "handler_failed" });
+      expect(await postDelivery(url, d)).toMatchObject({ status: 200, code: "processed" });
       expect(runs).toHaveLength(2);
     });
   });
@@ -174,7 +138,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual({ code: "payload_too_large" });
       expect(upload.writableEnded).toBe(false);
       upload.destroy();
-      expect(await post(url, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(await postDelivery(url, await delivery())).toMatchObject({ status: 200, code: "processed" });
     });
 
     test("a body exactly at maxBodyBytes is read whole and judged by the core (not 413)", async () => {
@@ -182,8 +146,8 @@ describe.each(frameworks)("$name", ({ express }) => {
       const { url } = await app(webhooks(receiver));
       const d = await delivery();
       const padded = d.body.padEnd(MAX_BODY_BYTES, " ");
-      const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: padded });
-      const answer = await post(url, { body: padded, headers: { "content-type": "application/json", ...headers } });
+      const json = { "content-type": "application/json" };
+      const answer = await postDelivery(url, await signedDelivery(padded, { secret: SECRET, headers: json }));
       expect(answer).toMatchObject({ status: 200, code: "processed" });
     });
   });
@@ -201,7 +165,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       const base = await listen(app);
 
       for (let i = 0; i < 3; i++) {
-        const answer = await post(`${base}/webhooks`, await delivery());
+        const answer = await postDelivery(`${base}/webhooks`, await delivery());
         expect(answer.status).toBe(500);
         expect(answer.code).toBe("invalid_payload");
         expect(answer.message).toContain("POST /webhooks");
@@ -228,7 +192,7 @@ describe.each(frameworks)("$name", ({ express }) => {
     test("the webhook route before express.json(): both the webhook and the JSON route work", async () => {
       const { receiver, runs } = setup();
       const { base, url } = await app(webhooks(receiver));
-      expect(await post(url, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(await postDelivery(url, await delivery())).toMatchObject({ status: 200, code: "processed" });
       const echo = await fetch(`${base}/echo`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -244,7 +208,10 @@ describe.each(frameworks)("$name", ({ express }) => {
       app.use(express.raw({ type: "*/*" }));
       app.post("/webhooks", webhooks(receiver));
       const base = await listen(app);
-      expect(await post(`${base}/webhooks`, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(await postDelivery(`${base}/webhooks`, await delivery())).toMatchObject({
+        status: 200,
+        code: "processed",
+      });
       expect(runs).toHaveLength(1);
     });
 
@@ -260,7 +227,10 @@ describe.each(frameworks)("$name", ({ express }) => {
       );
       app.post("/webhooks", webhooks(receiver));
       const base = await listen(app);
-      expect(await post(`${base}/webhooks`, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(await postDelivery(`${base}/webhooks`, await delivery())).toMatchObject({
+        status: 200,
+        code: "processed",
+      });
       expect(runs).toHaveLength(1);
     });
 
@@ -272,7 +242,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       app.post("/webhooks", webhooks(receiver));
       const base = await listen(app);
       const d = await delivery();
-      const answer = await post(`${base}/webhooks`, { ...d, headers: { ...d.headers, "content-type": "text/plain" } });
+      const answer = await postDelivery(`${base}/webhooks`, d, { headers: { "content-type": "text/plain" } });
       expect(answer).toMatchObject({ status: 200, code: "processed" });
       expect(runs).toHaveLength(1);
       expect(logger.error).not.toHaveBeenCalled();
@@ -288,7 +258,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       app.post("/webhooks", webhooks(receiver));
       const base = await listen(app);
       for (let i = 0; i < 2; i++) {
-        const answer = await post(`${base}/webhooks`, await delivery());
+        const answer = await postDelivery(`${base}/webhooks`, await delivery());
         expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
         expect(answer.message).toContain("req.body is undefined");
       }
@@ -302,7 +272,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       app.use(express.json());
       app.post("/webhooks", webhooks(receiver, { bodyParserHint: "Move /webhooks out of the API router." }));
       const base = await listen(app);
-      const answer = await post(`${base}/webhooks`, await delivery());
+      const answer = await postDelivery(`${base}/webhooks`, await delivery());
       expect(answer).toMatchObject({ status: 500, code: "invalid_payload" });
       expect(answer.message).toContain("Move /webhooks out of the API router.");
       expect(answer.message).not.toContain("express.json()");
@@ -320,7 +290,7 @@ describe.each(frameworks)("$name", ({ express }) => {
       app.use("/api/v1", api);
       app.use(express.json());
       const base = await listen(app);
-      expect(await post(`${base}/api/v1/hooks/vastai`, await delivery())).toMatchObject({
+      expect(await postDelivery(`${base}/api/v1/hooks/vastai`, await delivery())).toMatchObject({
         status: 200,
         code: "processed",
       });
@@ -341,7 +311,10 @@ describe.each(frameworks)("$name", ({ express }) => {
       expect(put.status).toBe(405);
       expect(put.headers.get("allow")).toBe("POST");
       expect(await put.json()).toEqual({ code: "method_not_allowed" });
-      expect(await post(`${base}/webhooks`, await delivery())).toMatchObject({ status: 200, code: "processed" });
+      expect(await postDelivery(`${base}/webhooks`, await delivery())).toMatchObject({
+        status: 200,
+        code: "processed",
+      });
       expect(runs).toHaveLength(1);
     });
 

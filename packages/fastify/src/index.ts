@@ -1,5 +1,6 @@
 // Fastify 4 and 5 plugin: one route whose raw body @hooks/core/node reads under the receiver's limits.
-import { type NodeReceiver, readNodeBody, settleUnreadBody } from "@hooks/core/node";
+import { InvalidOptionError } from "@hooks/core";
+import { checkNodeReceiver, type NodeReceiver, readNodeBody, settleUnreadBody } from "@hooks/core/node";
 import type { FastifyPluginAsync } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 
@@ -11,6 +12,13 @@ export interface WebhooksOptions {
 }
 
 const plugin: FastifyPluginAsync<WebhooksOptions> = async (scope, { receiver, path }) => {
+  // Refused at register (app.ready() or listen() rejects), not as a TypeError sent to every sender.
+  checkNodeReceiver(receiver);
+  if (typeof path !== "string" || !path.startsWith("/"))
+    throw new InvalidOptionError(
+      "path",
+      'the webhook route\'s path must be a string starting with "/", e.g. "/webhooks/stripe"',
+    );
   // Within this plugin's scope only: no parser reads the body (the app's JSON parser would take it,
   // and Fastify's buffer parser has no deadline); the route reads the stream itself, through the core.
   scope.removeAllContentTypeParsers();
@@ -22,7 +30,8 @@ const plugin: FastifyPluginAsync<WebhooksOptions> = async (scope, { receiver, pa
     const { maxBodyBytes, bodyTimeoutMs } = receiver;
     const body = raw.method === "POST" ? readNodeBody(raw, { maxBodyBytes, bodyTimeoutMs }) : "";
     const answer = await receiver.receive({ method: raw.method, headers: request.headers, body });
-    // A body the answer did not wait for: dropped as it arrives (408: the connection closed).
+    // A body the answer did not wait for (413, 405): dropped as it arrives for at most bodyTimeoutMs
+    // or 4 MiB, then the connection closes; after a 408 it closes at once.
     const unread = settleUnreadBody(raw, answer.status, bodyTimeoutMs);
     return reply
       .code(answer.status)
@@ -35,7 +44,9 @@ const plugin: FastifyPluginAsync<WebhooksOptions> = async (scope, { receiver, pa
  * Receives webhooks in Fastify 4 and 5: registers one route that reads the raw body (for that
  * route only: the rest of the app keeps Fastify's JSON parsing) under the receiver's `maxBodyBytes`
  * and `bodyTimeoutMs`, lets the receiver verify and dispatch it, and answers with the receiver's
- * status, headers and body. The route takes every method: anything but POST gets 405.
+ * status, headers and body. The route takes every method: anything but POST gets 405. Registering
+ * it without a receiver from `createReceiver`, or with a `path` that does not start with "/", fails
+ * the app's start with an `InvalidOptionError` (code `invalid_option`) whose `option` names it.
  *
  * @example
  * const receiver = createReceiver({ scheme: schemes.stripe, secret: process.env.STRIPE_WEBHOOK_SECRET });

@@ -3,12 +3,15 @@
 import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
 import * as core from "@hooks/core";
-import { createReceiver, MemoryStore, type Outcome, schemes, sign } from "@hooks/core";
+import { createReceiver, MemoryStore, type Outcome, schemes } from "@hooks/core";
+import { describeConformance } from "@hooks/test-utils/conformance";
+import { conformanceReceiver } from "@hooks/test-utils/conformance-app";
+import { eventBody, signedDelivery } from "@hooks/test-utils/deliveries";
+import { postDelivery } from "@hooks/test-utils/http";
+import { sleep } from "@hooks/test-utils/wait";
 import fastify5 from "fastify";
 import fastify4 from "fastify4";
 import { afterEach, describe, expect, test } from "vitest";
-import { describeConformance } from "../../test-utils/src/conformance";
-import { conformanceReceiver } from "../../test-utils/src/conformance-app";
 import { type WebhooksOptions, webhooks } from "../src/index";
 
 const SECRET = "fastify-adapter-test-secret";
@@ -101,7 +104,7 @@ function setup(maxBodyBytes = MAX_BODY_BYTES) {
     .on("resource.created", async (event) => {
       calls.push(event.id);
       // Long enough that concurrent copies of a delivery overlap while it runs.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     })
     .on("resource.flaky", (event) => {
       calls.push(event.id);
@@ -112,11 +115,12 @@ function setup(maxBodyBytes = MAX_BODY_BYTES) {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const envelope = (id: string, type = "resource.created") =>
-  JSON.stringify({ id, type, data: { name: "gpu-1" }, created: nowSeconds() });
+  eventBody(id, { type, data: { name: "gpu-1" }, created: nowSeconds() });
 
-async function signed(body: string, timestamp = nowSeconds()): Promise<Record<string, string>> {
-  const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: body, timestamp });
-  return { "content-type": "application/json", ...headers };
+/** The headers a sender posts `body` with: JSON, signed now (or at `timestamp`). */
+async function signed(body: string, timestamp?: number): Promise<Record<string, string>> {
+  const json = { "content-type": "application/json" };
+  return (await signedDelivery(body, { secret: SECRET, timestamp, headers: json })).headers;
 }
 
 interface Answer {
@@ -124,9 +128,13 @@ interface Answer {
   body: { code?: string } & Record<string, unknown>;
 }
 
+/**
+ * POSTs `body` and gives the status with the whole JSON body, not only its `code`: the tests compare
+ * it exactly, answers of the app's own routes and error handler included.
+ */
 async function post(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
-  const response = await fetch(url, { method: "POST", headers, body });
-  return { status: response.status, body: (await response.json()) as Answer["body"] };
+  const { status, text } = await postDelivery(url, { body, headers });
+  return { status, body: JSON.parse(text) as Answer["body"] };
 }
 
 /**

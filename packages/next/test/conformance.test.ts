@@ -1,20 +1,9 @@
 // The conformance table (@hooks/test-utils' conformance suite) on real Next.js servers: App Router
 // on the Node and Edge runtimes and a Pages Router API route, on Next 16 and Next 15, each route
 // serving the conformance receiver (test/fixture/lib/conformance.ts) from the builds global-setup made.
-import { describeConformance, remoteRuns } from "@hooks/test-utils/conformance";
-import { afterAll, afterEach, beforeEach, describe } from "vitest";
-import { environment, type NextApp, residentBytes, startApp, VERSIONS } from "./next-app";
-
-/** A row an entry point cannot pass, why, and the failure it gives instead. */
-interface KnownGap {
-  /** The start of the row's name. */
-  readonly row: string;
-  readonly why: string;
-  /** The failure the row gives; any other failure fails the run. */
-  readonly symptom: RegExp;
-  /** The row passes on some runs (it measures memory): passing is not taken as the gap being fixed. */
-  readonly intermittent?: boolean;
-}
+import { describeConformance, type KnownGap, remoteRuns, residentBytes } from "@hooks/test-utils/conformance";
+import { afterAll } from "vitest";
+import { environment, type NextApp, startApp, VERSIONS } from "./next-app";
 
 // Next's Edge sandbox under `next start` (next/dist/server/web/sandbox/sandbox.js, `run`) sends the
 // route's Response only after `await params.request.body.finalize()`, which waits for the Node
@@ -23,11 +12,11 @@ const EDGE_WAITS_FOR_THE_BODY =
   "Next's Edge sandbox (next start) holds the route's answer until the request body has ended, so an early answer waits for the client";
 const NO_ANSWER = /expected \{ status: undefined, code: undefined \} to deeply equal/;
 const EDGE_GAPS: readonly KnownGap[] = [
-  { row: "a declared Content-Length over maxBodyBytes", why: EDGE_WAITS_FOR_THE_BODY, symptom: NO_ANSWER },
-  { row: "a withheld body", why: EDGE_WAITS_FOR_THE_BODY, symptom: NO_ANSWER },
-  { row: "a trickled body", why: EDGE_WAITS_FOR_THE_BODY, symptom: NO_ANSWER },
+  { row: "declaredOverLimit", why: EDGE_WAITS_FOR_THE_BODY, symptom: NO_ANSWER },
+  { row: "withheldBody", why: EDGE_WAITS_FOR_THE_BODY, symptom: NO_ANSWER },
+  { row: "trickledBody", why: EDGE_WAITS_FOR_THE_BODY, symptom: NO_ANSWER },
   {
-    row: "a chunked body of 200 MiB",
+    row: "chunkedOverLimit",
     // next/dist/server/body-streams.js `getCloneableBody`: the body is copied into the sandbox with
     // no backpressure, and its first 10 MB are kept a second time for `finalize`. The 413 arrives
     // (once the upload ended); the growth the row measures was 40-50 MB on some runs, and under
@@ -42,39 +31,17 @@ const EDGE_GAPS: readonly KnownGap[] = [
 const ENTRY_POINTS = [
   // No body parser exists in the App Router: a route handler gets the Request unread, so the
   // parser-consumed row does not apply (the suite skips it without `capabilities.parserConsumed`).
-  { name: "App Router, Node runtime", path: "/conformance/node", gaps: [] },
-  { name: "App Router, Edge runtime", path: "/conformance/edge", gaps: EDGE_GAPS },
+  { name: "App Router, Node runtime", path: "/conformance/node", knownGaps: [] },
+  { name: "App Router, Edge runtime", path: "/conformance/edge", knownGaps: EDGE_GAPS },
   // Next's body parser is what consumes a Pages route's body: the same receiver behind a route
   // that leaves it on must answer 500 invalid_payload naming Next's fix.
-  { name: "Pages Router API route", path: "/api/conformance/pages", parsedPath: "/api/conformance/parsed", gaps: [] },
+  {
+    name: "Pages Router API route",
+    path: "/api/conformance/pages",
+    parsedPath: "/api/conformance/parsed",
+    knownGaps: [],
+  },
 ];
-
-/**
- * Runs the rows in `gaps` as expected failures: each passes while it fails with its symptom, and
- * fails the run once it passes (a Next release fixed it: drop the entry; `intermittent` rows may
- * pass) or fails otherwise. Call inside the `describe` of one entry point. The suite defines the
- * tests, so this sets vitest's `test.fails` flag from hooks (read after the test and its hooks ran).
- */
-function expectGaps(gaps: readonly KnownGap[]): void {
-  const gapOf = (name: string) => gaps.find(({ row }) => name.startsWith(row));
-  const expectFailure = (task: object, fails: boolean) => {
-    (task as { fails?: boolean }).fails = fails;
-  };
-  beforeEach(async (context) => {
-    const gap = gapOf(context.task.name);
-    if (!gap) return;
-    expectFailure(context.task, true);
-    await context.annotate(`known gap: ${gap.why}`);
-  });
-  afterEach((context) => {
-    const gap = gapOf(context.task.name);
-    const { result } = context.task;
-    if (!gap) return;
-    if (result?.state === "pass" && gap.intermittent) return expectFailure(context.task, false);
-    const failure = (result?.errors ?? []).map((error) => error.message).join("\n");
-    if (result?.state === "fail" && !gap.symptom.test(failure)) expectFailure(context.task, false); // another failure
-  });
-}
 
 /** One `next start` per Next version, shared by its entry points' tables and stopped after the file. */
 const servers = new Map<string, Promise<NextApp>>();
@@ -92,10 +59,10 @@ function serverOf(dir: string): Promise<NextApp> {
 }
 
 for (const { major, dir } of VERSIONS) {
-  for (const { name, path, parsedPath, gaps } of ENTRY_POINTS) {
-    describe(`Next ${major}, ${name}`, () => {
-      expectGaps(gaps);
-      describeConformance(`Next ${major}, ${name}`, async () => {
+  for (const { name, path, parsedPath, knownGaps } of ENTRY_POINTS) {
+    describeConformance(
+      `Next ${major}, ${name}`,
+      async () => {
         const app = await serverOf(dir);
         const url = `${app.base}${path}`;
         return {
@@ -105,7 +72,8 @@ for (const { major, dir } of VERSIONS) {
           close: async () => {}, // the server is shared; afterAll stops it
           ...(parsedPath ? { capabilities: { parserConsumed: true }, parsedUrl: `${app.base}${parsedPath}` } : {}),
         };
-      });
-    });
+      },
+      { knownGaps },
+    );
   }
 }

@@ -109,10 +109,3 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(hard);
 }
-
-/** A process's resident set size in bytes, from /proc/<pid>/status (Linux). */
-export function residentBytes(pid: number): number {
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kib) * 1024;
-}

@@ -3,7 +3,9 @@
 // signed deliveries. The conformance table runs on the same builds (conformance.test.ts).
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
-import { createReceiver, schemes, sign } from "@hooks/core";
+import { createReceiver, schemes } from "@hooks/core";
+import { eventDelivery, signedDelivery, tampered } from "@hooks/test-utils/deliveries";
+import { postDelivery } from "@hooks/test-utils/http";
 import type { NextApiHandler } from "next";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { toApiHandler, toRouteHandler } from "../src/index";
@@ -17,16 +19,9 @@ const now = () => Math.floor(Date.now() / 1000);
 let current: Pick<NextApp, "base" | "log" | "stop"> = { base: "", log: "", stop: async () => {} };
 
 /** A signed delivery of one event, as the sender would post it. */
-async function delivery(type = "test.created", options: { id?: string; timestamp?: number } = {}) {
-  const id = options.id ?? `evt_${randomUUID()}`;
-  const body = JSON.stringify({ id, type, data: { name: "gpu-1" }, created: 1_700_000_000 });
-  const signed = await sign({
-    scheme: schemes.vastai,
-    secret: SECRET,
-    payload: body,
-    timestamp: options.timestamp ?? now(),
-  });
-  return { id, body, headers: { "content-type": "application/json", ...signed } };
+function delivery(type = "test.created", options: { id?: string; timestamp?: number } = {}) {
+  const { id = `evt_${randomUUID()}`, timestamp } = options;
+  return eventDelivery(id, { secret: SECRET, type, data: { name: "gpu-1" }, created: 1_700_000_000, timestamp });
 }
 
 interface Answer {
@@ -35,13 +30,16 @@ interface Answer {
   readonly message?: string;
 }
 
+/**
+ * POSTs to the app and gives the status with the whole JSON body (so `toEqual` also checks that it
+ * holds nothing else), or a code that says the answer was not the core's (e.g. Next's error page).
+ */
 async function post(path: string, d: { body: string; headers: Record<string, string> }): Promise<Answer> {
-  const response = await fetch(new URL(path, current.base), { method: "POST", headers: d.headers, body: d.body });
-  const text = await response.text();
+  const { status, text } = await postDelivery(current.base, d, { path });
   try {
-    return { status: response.status, ...(JSON.parse(text) as { code: string; message?: string }) };
+    return { status, ...(JSON.parse(text) as { code: string; message?: string }) };
   } catch {
-    return { status: response.status, code: `not the core's answer: ${text.slice(0, 60)}` }; // e.g. Next's error page
+    return { status, code: `not the core's answer: ${text.slice(0, 60)}` };
   }
 }
 
@@ -150,8 +148,8 @@ describe.each(VERSIONS)("Next $major", ({ dir }) => {
 
     test("a tampered body gets 401 and runs nothing", async () => {
       const d = await delivery();
-      const tampered = { ...d, body: d.body.replace("gpu-1", "gpu-2") };
-      expect(await post(path, tampered)).toEqual({ status: 401, code: "signature_mismatch" });
+      const rewritten = tampered(d, (body) => body.replace("gpu-1", "gpu-2"));
+      expect(await post(path, rewritten)).toEqual({ status: 401, code: "signature_mismatch" });
       expect(await runs(path, d.id)).toBe(0);
     });
 
@@ -183,8 +181,10 @@ describe.each(VERSIONS)("Next $major", ({ dir }) => {
     test("a body over maxBodyBytes gets 413 and runs nothing", async () => {
       const d = await delivery();
       const padded = JSON.stringify({ ...JSON.parse(d.body), padding: "x".repeat(MAX_BODY_BYTES) });
-      const headers = await sign({ scheme: schemes.vastai, secret: SECRET, payload: padded });
-      expect(await post(path, { body: padded, headers })).toEqual({ status: 413, code: "payload_too_large" });
+      expect(await post(path, await signedDelivery(padded, { secret: SECRET }))).toEqual({
+        status: 413,
+        code: "payload_too_large",
+      });
       expect(await runs(path, d.id)).toBe(0);
     });
 

@@ -1,6 +1,6 @@
 // RedisStore: the idempotency store of @hooks/core on an ioredis or node-redis client, one Lua step per state change.
 import { createHash, randomUUID } from "node:crypto";
-import { type ClaimResult, type IdempotencyStore, StoreUnavailableError } from "@hooks/core";
+import { type ClaimResult, type IdempotencyStore, InvalidOptionError, StoreUnavailableError } from "@hooks/core";
 
 /** An ioredis client (`new Redis()` or `new Redis.Cluster()`), as far as this store uses it. */
 export interface IoredisLike {
@@ -96,7 +96,10 @@ function runnerFor(client: IoredisLike | NodeRedisLike): { run: Run; config: () 
       config: () => c.call("CONFIG", "GET", "maxmemory-policy"),
     };
   }
-  throw new TypeError("RedisStore needs an ioredis client (new Redis()) or a node-redis client (createClient())");
+  throw new InvalidOptionError(
+    "client",
+    "RedisStore needs an ioredis client (new Redis()) or a node-redis client (createClient())",
+  );
 }
 
 /** The policy from CONFIG GET's answer: ["maxmemory-policy", "x"], { "maxmemory-policy": "x" } or a Map. */
@@ -114,7 +117,9 @@ function policyOf(reply: unknown): string | undefined {
  * One key per event, so it is Cluster-safe; every state change is one Lua script.
  *
  * When Redis is unreachable or a call takes longer than `timeoutMs`, the store throws
- * `StoreUnavailableError` and the receiver answers 503, so the sender retries later.
+ * `StoreUnavailableError` and the receiver answers 503, so the sender retries later. A client that
+ * is neither, or a `timeoutMs` that is not a positive number, throws `InvalidOptionError` (code
+ * `invalid_option`, `option` `"client"` or `"timeoutMs"`).
  *
  * @example
  * const store = new RedisStore(new Redis(process.env.REDIS_URL));
@@ -130,11 +135,16 @@ export class RedisStore implements IdempotencyStore {
   #checked: Promise<string | undefined> | undefined;
 
   constructor(client: IoredisLike | NodeRedisLike, options: RedisStoreOptions = {}) {
-    if (typeof client !== "object" || client === null) throw new TypeError("RedisStore needs a Redis client");
+    if (typeof client !== "object" || client === null)
+      throw new InvalidOptionError(
+        "client",
+        "RedisStore needs an ioredis client (new Redis()) or a node-redis client (createClient())",
+      );
     ({ run: this.#run, config: this.#config } = runnerFor(client));
     this.#prefix = options.prefix ?? "hooks:idempotency:";
     const timeoutMs = options.timeoutMs ?? 2000;
-    if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) throw new RangeError("timeoutMs must be a positive number");
+    if (!(timeoutMs > 0 && Number.isFinite(timeoutMs)))
+      throw new InvalidOptionError("timeoutMs", "timeoutMs must be a positive number of milliseconds, e.g. 2000");
     this.#timeoutMs = timeoutMs;
     this.#logger = options.logger ?? console;
   }

@@ -9,7 +9,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Receiver } from "@hooks/core";
+import type { HttpResponse, Receiver } from "@hooks/core";
 import { freePort } from "./redis.mjs";
 
 /** What a receiver answered to a POST, with the core's outcome `code` read from its JSON body. */
@@ -49,6 +49,11 @@ export async function postDelivery(
     headers: { ...delivery.headers, ...options.headers },
     body: delivery.body as BodyInit,
   });
+  return readAnswer(response);
+}
+
+/** Reads a receiver's answer, to a POST or to any other request (a GET that must get 405). */
+export async function readAnswer(response: Response): Promise<PostAnswer> {
   const text = await response.text();
   let code = text;
   let message: string | undefined;
@@ -119,49 +124,49 @@ export async function readBody(request: AsyncIterable<Uint8Array>): Promise<Buff
   return Buffer.concat(chunks);
 }
 
+/** A server that records the requests it got, oldest first. */
+export interface RecordingServer extends TestServer {
+  readonly requests: ReceivedRequest[];
+}
+
 /**
- * An async handler whose failure (a client that aborted mid-body) drops the connection instead of
- * becoming an unhandled rejection that fails whichever test is running.
+ * A server that reads each request's whole body, records the request, and writes back what `answer`
+ * gives for it (a receiver's answer, or a fixed one). A request that fails (a client that aborted
+ * mid-body) drops its connection instead of becoming an unhandled rejection that fails whichever
+ * test is running.
  */
-function answerOrDrop(handler: (request: IncomingMessage, response: ServerResponse) => Promise<void>): RequestListener {
-  return (request, response) => {
-    handler(request, response).catch(() => response.destroy());
+async function serveRecording(
+  answer: (request: ReceivedRequest) => Promise<HttpResponse> | HttpResponse,
+): Promise<RecordingServer> {
+  const requests: ReceivedRequest[] = [];
+  const respond = async (request: IncomingMessage, response: ServerResponse) => {
+    const body = await readBody(request);
+    const received = { method: request.method, url: request.url, headers: request.headers, body };
+    requests.push(received);
+    const { status, headers, body: answerBody } = await answer(received);
+    response.writeHead(status, headers).end(answerBody);
   };
+  const started = await startServer((request, response) => {
+    respond(request, response).catch(() => response.destroy());
+  });
+  return { ...started, requests };
 }
 
 /**
  * A receiver behind a bare node:http server (no adapter): every request's method, headers and raw
  * body go to `receiver.receive`, its answer is written back, and each request is recorded.
  */
-export async function serveReceiver(
-  receiver: Pick<Receiver, "receive">,
-): Promise<TestServer & { readonly requests: ReceivedRequest[] }> {
-  const requests: ReceivedRequest[] = [];
-  const started = await startServer(
-    answerOrDrop(async (request, response) => {
-      const body = await readBody(request);
-      requests.push({ method: request.method, url: request.url, headers: request.headers, body });
-      const answer = await receiver.receive({ method: request.method, headers: request.headers, body });
-      response.writeHead(answer.status, answer.headers).end(answer.body);
-    }),
-  );
-  return { ...started, requests };
+export function serveReceiver(receiver: Pick<Receiver, "receive">): Promise<RecordingServer> {
+  return serveRecording(({ method, headers, body }) => receiver.receive({ method, headers, body }));
 }
 
 /** A server that records each request and answers every one with `status` and `{ "code": code }`. */
-export async function serveAnswer(
-  status: number,
-  code: string,
-): Promise<TestServer & { readonly requests: ReceivedRequest[] }> {
-  const requests: ReceivedRequest[] = [];
-  const started = await startServer(
-    answerOrDrop(async (request, response) => {
-      const body = await readBody(request);
-      requests.push({ method: request.method, url: request.url, headers: request.headers, body });
-      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ code }));
-    }),
-  );
-  return { ...started, requests };
+export function serveAnswer(status: number, code: string): Promise<RecordingServer> {
+  return serveRecording(() => ({
+    status,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code }),
+  }));
 }
 
 /** An http://127.0.0.1 URL nothing listens on (a port that was free a moment ago). */

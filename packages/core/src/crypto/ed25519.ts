@@ -1,5 +1,5 @@
 // Ed25519 keys and signatures through Web Crypto, for Standard Webhooks' asymmetric `v1a` scheme.
-import { fail } from "../errors";
+import { fail } from "../fail";
 
 type Bytes = Uint8Array<ArrayBuffer>;
 

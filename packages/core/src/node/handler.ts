@@ -3,7 +3,7 @@
 import { invalidOption } from "../errors";
 import type { HttpResponse } from "../http";
 import type { Receiver } from "../receiver/index";
-import { type ReadNodeBodyOptions, readNodeBody } from "./read";
+import { checkLimits, type ReadNodeBodyOptions, readNodeBody } from "./read";
 import type { NodeRequest, NodeResponse } from "./types";
 
 /** Options of {@link toNodeHandler} and {@link handleNodeRequest}. */
@@ -19,26 +19,43 @@ export type NodeReceiver = Pick<Receiver, "receive" | "maxBodyBytes" | "bodyTime
  * What becomes of a body the answer did not wait for (`req.complete` false: 413, 405, an early
  * refusal), as headers to add to the answer. After a 408 the client has stalled: the connection is
  * closed with the answer. Otherwise the rest of the upload is dropped as it arrives (nothing is
- * buffered), so a sender still writing can read the answer instead of a reset; if it has not
- * ended within `graceMs`, the connection is closed.
+ * buffered), so a sender still writing can read the answer instead of a reset; past `graceMs`, or
+ * `graceBytes` more, the connection is closed.
  */
-export function settleUnreadBody(req: NodeRequest, status: number, graceMs: number): Record<string, string> {
+export function settleUnreadBody(
+  req: NodeRequest,
+  status: number,
+  graceMs: number,
+  graceBytes = DRAIN_BYTES,
+): Record<string, string> {
   if (req.complete !== false || req.destroyed) return {};
   if (status === 408) return { connection: "close" };
-  const timer = setTimeout(() => {
+  let dropped = 0;
+  const stop = () => {
+    done();
     if (req.complete === false) req.destroy?.();
-  }, graceMs);
+  };
+  const timer = setTimeout(stop, graceMs);
   (timer as { unref?: () => void }).unref?.();
+  const onData = (chunk: { length: number }) => {
+    dropped += chunk.length;
+    if (dropped > graceBytes) stop();
+  };
   const done = () => {
     clearTimeout(timer);
+    req.removeListener("data", onData);
     req.removeListener("end", done);
     req.removeListener("close", done);
   };
+  req.on("data", onData);
   req.on("end", done);
   req.on("close", done);
   req.resume?.();
   return {};
 }
+
+/** How much of an unread body is dropped after the answer before the connection is closed. */
+const DRAIN_BYTES = 128 * 1024 * 1024;
 
 /**
  * Writes a receiver's answer to a Node response. With `req`, a body the answer did not wait for is
@@ -52,6 +69,16 @@ export function writeNodeResponse(res: NodeResponse, answer: HttpResponse, req?:
   const extra = req === undefined ? {} : settleUnreadBody(req, answer.status, graceMs);
   for (const [name, value] of Object.entries({ ...answer.headers, ...extra })) res.setHeader(name, value);
   res.end(answer.body); // Node sets Content-Length from the bytes
+}
+
+/**
+ * Throws an `InvalidOptionError` unless `receiver` is a receiver (a `receive` function and its
+ * limits): an adapter calls it once, when it is mounted, rather than failing on every request.
+ */
+export function checkNodeReceiver(receiver: NodeReceiver): void {
+  if (typeof receiver?.receive !== "function")
+    invalidOption("receiver", "the webhook handler needs a receiver from createReceiver");
+  checkLimits(receiver);
 }
 
 /**
@@ -95,12 +122,21 @@ export function toNodeHandler(
   receiver: NodeReceiver,
   options: NodeHandlerOptions = {},
 ): (req: NodeRequest, res: NodeResponse) => Promise<void> {
-  if (typeof receiver?.receive !== "function" || !(receiver.maxBodyBytes > 0) || !(receiver.bodyTimeoutMs > 0)) {
-    invalidOption("receiver", "toNodeHandler takes a receiver from createReceiver");
-  }
+  checkNodeReceiver(receiver);
+  let lastLogged = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
   return (req, res) =>
     handleNodeRequest(receiver, req, res, options).catch((error: unknown) => {
-      console.error("hooks: the webhook handler failed unexpectedly:", error);
+      // A bug (a custom scheme that throws, say), perhaps on every hostile request: one line per
+      // 10 s with the stack, never the error's properties, counting what was left out.
+      const now = Date.now();
+      if (now - lastLogged < 10_000) unlogged++;
+      else {
+        const more = unlogged > 0 ? ` (+${unlogged} more since the last such line)` : "";
+        console.error(`hooks: the webhook handler failed unexpectedly${more}: ${stackOf(error)}`);
+        lastLogged = now;
+        unlogged = 0;
+      }
       writeNodeResponse(
         res,
         {
@@ -112,4 +148,8 @@ export function toNodeHandler(
         receiver.bodyTimeoutMs,
       );
     });
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }

@@ -1,7 +1,7 @@
 // Reads a Node request's raw body: a byte limit, a deadline, an abort that is an abort, and a body
 // that a parser consumed first named as such.
 import { concatBytes } from "../crypto/encoding";
-import { RequestBodyError, WebhookVerificationError } from "../errors";
+import { invalidOption, RequestBodyError, WebhookVerificationError } from "../errors";
 import type { Payload } from "../payload";
 import { tooLarge } from "../receiver/web-body";
 import type { NodeLimits, NodeRequest } from "./types";
@@ -15,7 +15,7 @@ export interface ReadNodeBodyOptions extends NodeLimits {
   readonly bodyParserHint?: string | undefined;
 }
 
-type ParsedRequest = NodeRequest & { readonly _body?: unknown };
+type ParsedRequest = NodeRequest & { readonly _body?: unknown; readonly originalUrl?: string };
 
 const ignore = () => {};
 
@@ -33,15 +33,19 @@ const ignore = () => {};
  */
 export function readNodeBody(req: NodeRequest, options: ReadNodeBodyOptions): Promise<Payload> {
   const { maxBodyBytes: limit, bodyTimeoutMs } = options;
+  checkLimits(options);
   const parsed = req as ParsedRequest;
   // Not `req.complete`: that turns true once Node has received the body, read or not.
   if (req.readableEnded || req.readableDidRead || parsed._body === true) {
     if (req.body instanceof Uint8Array) return Promise.resolve(req.body);
     if (req.rawBody instanceof Uint8Array) return Promise.resolve(req.rawBody);
     if (typeof req.body === "string") return Promise.resolve(req.body); // exact for UTF-8 text without a BOM
-    const route = `${req.method ?? "POST"} ${(req.url ?? "").split("?")[0]}`;
+    // Express keeps the path a router was mounted at in originalUrl; url has only the rest.
+    const path = (parsed.originalUrl ?? req.url ?? "").split("?")[0];
+    const kept =
+      req.rawBody === undefined ? "" : ` and req.rawBody is ${kindOf(req.rawBody)}, not the bytes (keep a Buffer)`;
     const message =
-      `${route}: the request body was read before the webhook handler ran (req.body is ${kindOf(req.body)}), and a parsed body cannot be verified. ` +
+      `${req.method ?? "POST"} ${path}: the request body was read before the webhook handler ran (req.body is ${kindOf(req.body)}${kept}), and a parsed body cannot be verified. ` +
       (options.bodyParserHint ?? "Mount the webhook route before any body parser, or exclude its path from them.");
     return Promise.reject(new WebhookVerificationError("invalid_payload", message));
   }
@@ -94,4 +98,12 @@ export function readNodeBody(req: NodeRequest, options: ReadNodeBodyOptions): Pr
 function kindOf(value: unknown): string {
   if (value === undefined || value === null) return `${value}`;
   return Array.isArray(value) ? "an array" : `a${typeof value === "object" ? "n" : ""} ${typeof value}`;
+}
+
+/** The limits must be what a receiver has: a missing one would mean no limit, or no time at all. */
+export function checkLimits({ maxBodyBytes, bodyTimeoutMs }: NodeLimits): void {
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0)
+    invalidOption("maxBodyBytes", "maxBodyBytes must be a whole number above 0 (a receiver's maxBodyBytes)");
+  if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0 || bodyTimeoutMs > 2_147_483_647)
+    invalidOption("bodyTimeoutMs", "bodyTimeoutMs must be a whole number of milliseconds (a receiver's bodyTimeoutMs)");
 }

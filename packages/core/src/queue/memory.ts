@@ -178,10 +178,7 @@ export class MemoryQueue implements EventQueue {
       });
       this.#jobs.delete(job.event.key);
     } catch (error) {
-      if (this.#closed) {
-        this.#jobs.delete(job.event.key);
-        return;
-      }
+      if (this.#closed) return void this.#jobs.delete(job.event.key);
       // Another run holds the event, or the store is down: wait, without spending an attempt.
       // (By code, not class: the receiver may come from another copy of @hooks/core.)
       const later = isHooksError(error, "in_progress", "store_unavailable");
@@ -193,7 +190,8 @@ export class MemoryQueue implements EventQueue {
         return;
       }
       const retryAfterMs = later ? Number((error as { retryAfterMs?: unknown }).retryAfterMs) : Number.NaN;
-      const delay = Number.isFinite(retryAfterMs) ? retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1);
+      const wait = Number.isFinite(retryAfterMs) ? retryAfterMs : this.#backoffMs * 2 ** (job.attempts - 1);
+      const delay = Math.min(wait, 2_147_483_647); // the longest a timer can wait
       const cancel = this.#clock.setTimeout(() => {
         this.#timers.delete(cancel);
         this.#ready.push(job);

@@ -3,7 +3,7 @@ import { toBase64, utf8 } from "../crypto/encoding";
 import { type Body, backend } from "../crypto/hmac";
 import type { VerifiedDelivery } from "../delivery";
 import type { Registry, WebhookEvent } from "../dispatch";
-import { isHooksError } from "../errors";
+import { invalidOption, isHooksError, VERIFICATION_CODES } from "../errors";
 import { type HeadersInput, headerReader } from "../headers";
 import { type HttpResponse, type Outcome, type OutcomeCode, toResponse } from "../http";
 import { type Payload, rawBody } from "../payload";
@@ -40,6 +40,8 @@ export function createDeliver(settings: Settings, registry: Registry) {
   const now = () => clock.now();
 
   return async function deliver(delivery: Delivery, started: number): Promise<HttpResponse> {
+    if (typeof delivery !== "object" || delivery === null)
+      invalidOption("delivery", "receive takes { method?, headers, body }");
     let id: string | undefined;
     let type: string | undefined;
     const end = (code: OutcomeCode, fields?: Partial<Outcome>) =>
@@ -51,8 +53,9 @@ export function createDeliver(settings: Settings, registry: Registry) {
       const given = delivery.body;
       body = rawBody(typeof (given as PromiseLike<Payload>)?.then === "function" ? await given : given);
     } catch (error) {
-      // A body that could not be read whole is never verified: a cut-off upload is not a forgery.
-      return end(isHooksError(error, ...BODY_CODES) ? error.code : "request_aborted", { error });
+      // A body that could not be read whole is never verified (a cut-off upload is not a forgery);
+      // an adapter that handed over something else is answered invalid_payload.
+      return end(isHooksError(error, ...BODY_CODES) ? error.code : "invalid_payload", { error });
     }
     if ((typeof body === "string" ? utf8(body).length : body.length) > maxBodyBytes) return end("payload_too_large");
 
@@ -62,8 +65,11 @@ export function createDeliver(settings: Settings, registry: Registry) {
     try {
       verified = await verifyDelivery(scheme, keys, header, body, toleranceSeconds, now);
     } catch (error) {
-      if (isHooksError(error)) return end(error.code as OutcomeCode, { error });
-      throw error;
+      // Only our own verification errors say why a delivery is refused. Anything else (a custom
+      // scheme that throws a TypeError on a missing header, a clock that returns NaN) is a bug in the
+      // receiving code: 500 so the sender retries once it is fixed, logged with its stack, and never
+      // answered with its message.
+      return isHooksError(error, ...VERIFICATION_CODES) ? end(error.code, { error }) : end("internal_error", { error });
     }
 
     const read = readEvent(body, header, verified, settings.readEvent);

@@ -7,6 +7,7 @@ import {
   type Pattern,
   type WebhookEvent,
 } from "../dispatch";
+import { invalidOption } from "../errors";
 import type { HttpResponse } from "../http";
 import type { JobContext, ProcessResult, QueuedEvent } from "../queue/port";
 import { createDeliver, type Delivery } from "./deliver";
@@ -72,6 +73,7 @@ export function createReceiver<M extends EventMap = EventMap>(options: ReceiverO
     process: createProcess(settings, registry),
     async fetch(request) {
       const started = performance.now();
+      if (typeof request?.headers?.get !== "function") invalidOption("request", "fetch takes a Web Request");
       const { method } = request;
       const body = method === "POST" ? readWebBody(request, maxBodyBytes, bodyTimeoutMs) : "";
       const response = await deliver({ method, headers: request.headers, body }, started);

@@ -99,14 +99,44 @@ const DEFAULTS = {
   unhandled: "acknowledge",
 } as const;
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+/** The longest a timer can wait: past it, setTimeout fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function positive(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const checked = value ?? fallback;
-  if (!Number.isSafeInteger(checked) || checked <= 0) invalidOption(name, `${name} must be a whole number above 0`);
+  if (!Number.isSafeInteger(checked) || checked <= 0 || checked > max)
+    invalidOption(name, `${name} must be a whole number from 1 to ${max}`);
   return checked;
 }
 
+/** Every option createReceiver takes: anything else is a typo (`maxBodySize`) that would do nothing. */
+const KNOWN: ReadonlySet<string> = /* @__PURE__ */ new Set([
+  "scheme",
+  "secret",
+  "store",
+  "toleranceSeconds",
+  "maxBodyBytes",
+  "bodyTimeoutMs",
+  "leaseSeconds",
+  "retentionSeconds",
+  "unhandled",
+  "event",
+  "onOutcome",
+  "logger",
+  "clock",
+  "queue",
+]);
+
+function optionalFunction(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function") invalidOption(name, `${name} must be a function`);
+}
+
 export function settingsOf(options: ReceiverOptions): Settings {
-  const { scheme } = options;
+  if (typeof options !== "object" || options === null)
+    invalidOption("options", "createReceiver takes { scheme, secret, … }");
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key)) invalidOption(key, `createReceiver has no option ${key}; it takes ${[...KNOWN].join(", ")}`);
+  const { scheme, store } = options;
   if (typeof scheme?.parse !== "function") invalidOption("scheme", "scheme must be a scheme, e.g. schemes.stripe");
   // A missing secret is a deployment's state, not a bug in the code: answered on each delivery.
   // Missing entries of a rotation list (a retired variable) are left out; an empty list written in
@@ -128,7 +158,16 @@ export function settingsOf(options: ReceiverOptions): Settings {
   const queue = options.queue;
   if (queue !== undefined && typeof queue?.enqueue !== "function")
     invalidOption("queue", "queue must have an enqueue method, e.g. new MemoryQueue()");
+  if (
+    store !== undefined &&
+    (typeof store?.claim !== "function" || typeof store.complete !== "function" || typeof store.release !== "function")
+  )
+    invalidOption("store", "store must be an idempotency store (claim, complete, release), e.g. new RedisStore(redis)");
+  optionalFunction("event", options.event);
+  optionalFunction("onOutcome", options.onOutcome);
   const clock = options.clock ?? realClock;
+  if (typeof clock?.now !== "function" || typeof clock.setTimeout !== "function")
+    invalidOption("clock", "clock must have now() and setTimeout(callback, ms)");
   const now = () => clock.now();
   return {
     scheme,
@@ -136,12 +175,13 @@ export function settingsOf(options: ReceiverOptions): Settings {
     missingSecret,
     toleranceSeconds: tolerance(options.toleranceSeconds),
     maxBodyBytes: positive("maxBodyBytes", options.maxBodyBytes, DEFAULTS.maxBodyBytes),
-    bodyTimeoutMs: positive("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULTS.bodyTimeoutMs),
-    leaseMs: positive("leaseSeconds", options.leaseSeconds, DEFAULTS.leaseSeconds) * 1000,
+    bodyTimeoutMs: positive("bodyTimeoutMs", options.bodyTimeoutMs, DEFAULTS.bodyTimeoutMs, MAX_TIMER_MS),
+    leaseMs:
+      positive("leaseSeconds", options.leaseSeconds, DEFAULTS.leaseSeconds, Math.floor(MAX_TIMER_MS / 1000)) * 1000,
     retentionMs: positive("retentionSeconds", options.retentionSeconds, DEFAULTS.retentionSeconds) * 1000,
     unhandled,
     clock,
-    store: options.store ?? new MemoryStore({ now }),
+    store: store ?? new MemoryStore({ now }),
     readEvent: options.event ?? scheme.event ?? envelope,
     queue,
     report: createReport(options.onOutcome, createLog(options.logger, now)),

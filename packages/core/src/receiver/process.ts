@@ -1,6 +1,6 @@
 // Queue mode's worker side: the same claimed run, under the event's run key, answering the queue.
 import type { Registry, WebhookEvent } from "../dispatch";
-import { invalidOption } from "../errors";
+import { invalidOption, isHooksError } from "../errors";
 import type { Outcome, OutcomeCode } from "../http";
 import { EventBusyError, RetryLaterError, UnhandledEventError, UnrecoverableEventError } from "../queue/errors";
 import type { JobContext, ProcessResult, QueuedEvent } from "../queue/port";
@@ -74,9 +74,17 @@ export function createProcess(settings: Settings, registry: Registry) {
         end("store_unavailable", { error });
         throw error;
       }
-      default:
+      default: {
         end(settled.code, { error: settled.error, handlerMs: settled.handlerMs });
+        // The handler's own error goes to the queue as it is, unless it is one of ours that a queue
+        // reads as "wait" or "give up" (a store or another receiver failing inside the handler):
+        // that one is wrapped, so the run counts as a failed attempt like any other.
+        if (isHooksError(settled.error, "in_progress", "store_unavailable", "fingerprint_mismatch"))
+          throw new Error(`a handler for ${type} ${id} failed: ${(settled.error as Error).message}`, {
+            cause: settled.error,
+          });
         throw settled.error;
+      }
     }
   };
 }

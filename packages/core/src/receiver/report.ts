@@ -9,7 +9,15 @@ export function createReport(
   log: (outcome: Outcome) => void,
 ): Report {
   return (code, started, fields) => {
-    const outcome: Outcome = { code, status: statusOf(code), durationMs: performance.now() - started, ...fields };
+    const outcome: { -readonly [K in keyof Outcome]: Outcome[K] } = {
+      code,
+      status: statusOf(code),
+      durationMs: performance.now() - started,
+    };
+    // Only the fields that are set: an outcome has no `error` key when there was no error.
+    if (fields)
+      for (const key of Object.keys(fields) as (keyof Outcome)[])
+        if (fields[key] !== undefined) (outcome as Record<string, unknown>)[key] = fields[key];
     try {
       // A logging hook must never change what the sender is told, even an async one that rejects.
       Promise.resolve(onOutcome?.(outcome)).catch(() => {});

@@ -1,7 +1,8 @@
 // What a signature scheme is, the helper to define one, and the header parsers schemes share.
 
 import type { EventFields, Key, VerifiedDelivery } from "../delivery";
-import { fail, invalidOption, required } from "../errors";
+import { invalidOption } from "../errors";
+import { fail, required } from "../fail";
 import type { HeaderReader } from "../headers";
 
 /** What a scheme reads off a delivery's headers. */

@@ -2,7 +2,7 @@
 import { ed25519Sign, ed25519Verify, importEd25519 } from "../crypto/ed25519";
 import { fromBase64, toBase64 } from "../crypto/encoding";
 import type { Key } from "../delivery";
-import { fail, required } from "../errors";
+import { fail, required } from "../fail";
 import type { HeaderReader } from "../headers";
 import { parseTimestamp } from "../timestamp";
 import { field, MAX_LIST_ENTRIES, MAX_LIST_HEADER_LENGTH, parseId, type Scheme, SIGNATURE_BYTES } from "./scheme";

@@ -1,6 +1,6 @@
 // Stripe: `stripe-signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]` over `${t}.${body}`.
 import { fromHex, toHex } from "../crypto/encoding";
-import { fail, required } from "../errors";
+import { fail, required } from "../fail";
 import { parseTimestamp } from "../timestamp";
 import { MAX_LIST_ENTRIES, MAX_LIST_HEADER_LENGTH, parseSignature, type Scheme } from "./scheme";
 

@@ -25,7 +25,7 @@ const PROVIDER = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export function timestampedHmac(options: TimestampedHmacOptions): Scheme {
   const provider = options?.provider;
   if (typeof provider !== "string" || !PROVIDER.test(provider)) {
-    invalidOption("provider", 'provider must be lowercase, e.g. "acme" or "acme-pay"');
+    invalidOption("provider", 'provider must be the lowercase name in the headers, e.g. "acme" for x-acme-signature');
   }
   const signatureHeader = `x-${provider}-signature`;
   const timestampHeader = `x-${provider}-timestamp`;

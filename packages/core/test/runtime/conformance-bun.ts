@@ -1,7 +1,7 @@
 // The conformance receiver on Bun's own server (Bun.serve), through `receiver.fetch` of the built
 // core: run by runtimes-conformance.test.ts with `bun`, it prints `{"port":N}` once it listens.
 
-import { CONFORMANCE, conformanceReceiver, runsResponse } from "../../../test-utils/src/conformance-app";
+import { CONFORMANCE, conformanceReceiver, runsResponse } from "@hooks/test-utils/conformance-app";
 import * as core from "../../dist/index.js";
 
 /** The part of Bun's API this script uses (no @types/bun in the workspace). */

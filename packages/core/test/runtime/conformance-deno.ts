@@ -1,8 +1,8 @@
 // The conformance receiver on Deno's own server (Deno.serve), through `receiver.fetch` of the built
-// core: run by runtimes-conformance.test.ts with `deno run --allow-net=127.0.0.1 --allow-read
-// --sloppy-imports`, it prints `{"port":N}` once it listens.
+// core: run by runtimes-conformance.test.ts with `deno run --allow-net=127.0.0.1 --allow-read`, it
+// prints `{"port":N}` once it listens.
 
-import { CONFORMANCE, conformanceReceiver, runsResponse } from "../../../test-utils/src/conformance-app";
+import { CONFORMANCE, conformanceReceiver, runsResponse } from "@hooks/test-utils/conformance-app";
 import * as core from "../../dist/index.js";
 
 /** The part of Deno's API this script uses (no Deno types in the workspace). */
