@@ -6,6 +6,7 @@ export {
   handleNodeRequest,
   type NodeHandlerOptions,
   type NodeReceiver,
+  receiveNodeRequest,
   settleUnreadBody,
   toNodeHandler,
   writeNodeResponse,

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll } from "vitest";
 import { useBackend } from "../src/crypto/hmac";
-import { type Scheme, WebhookVerificationError, type WebhookVerificationErrorCode } from "../src/index";
+import type { Scheme } from "../src/index";
 import { github, groq, shopify, slack, standardWebhooks, stripe, timestampedHmac, vastai } from "../src/schemes/named";
 
 export interface SchemeCase {
@@ -121,13 +121,4 @@ export function onBackend(name: "node" | "web"): void {
 
 export const BACKENDS = ["node", "web"] as const;
 
-/** Resolves to the code verification failed with, or "verified"; any other error propagates. */
-export async function outcome(promise: Promise<unknown>): Promise<WebhookVerificationErrorCode | "verified"> {
-  try {
-    await promise;
-    return "verified";
-  } catch (error) {
-    if (error instanceof WebhookVerificationError) return error.code;
-    throw error;
-  }
-}
+export { outcome } from "@hooks/test-utils";

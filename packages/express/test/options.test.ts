@@ -1,17 +1,8 @@
 // webhooks() refuses what is not a receiver when the app is set up, not as a 500 on every delivery.
 import { createReceiver, isHooksError, schemes } from "@hooks/core";
+import { thrownBy } from "@hooks/test-utils";
 import { describe, expect, test } from "vitest";
 import { webhooks } from "../src/index";
-
-/** What `run` throws (undefined when it returns). */
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const receiver = createReceiver({ scheme: schemes.stripe, secret: "whsec_test", logger: false });
 

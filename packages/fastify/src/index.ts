@@ -1,6 +1,6 @@
 // Fastify 4 and 5 plugin: one route whose raw body @hooks/core/node reads under the receiver's limits.
 import { InvalidOptionError } from "@hooks/core";
-import { checkNodeReceiver, type NodeReceiver, readNodeBody, settleUnreadBody } from "@hooks/core/node";
+import { checkNodeReceiver, type NodeReceiver, receiveNodeRequest } from "@hooks/core/node";
 import type { FastifyPluginAsync } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 
@@ -26,17 +26,8 @@ const plugin: FastifyPluginAsync<WebhooksOptions> = async (scope, { receiver, pa
 
   // Every method, so that a request other than POST gets the core's 405 with `Allow: POST`.
   scope.all(path, async (request, reply) => {
-    const { raw } = request;
-    const { maxBodyBytes, bodyTimeoutMs } = receiver;
-    const body = raw.method === "POST" ? readNodeBody(raw, { maxBodyBytes, bodyTimeoutMs }) : "";
-    const answer = await receiver.receive({ method: raw.method, headers: request.headers, body });
-    // A body the answer did not wait for (413, 405): dropped as it arrives for at most bodyTimeoutMs
-    // or 4 MiB, then the connection closes; after a 408 it closes at once.
-    const unread = settleUnreadBody(raw, answer.status, bodyTimeoutMs);
-    return reply
-      .code(answer.status)
-      .headers({ ...answer.headers, ...unread })
-      .send(answer.body);
+    const answer = await receiveNodeRequest(receiver, request.raw);
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 };
 

@@ -1,18 +1,9 @@
 // toRouteHandler and toApiHandler refuse what is not a receiver when the route module loads, not on
 // every request. Unit-level: no Next app is built or started.
 import { createReceiver, isHooksError, schemes } from "@hooks/core";
+import { thrownBy } from "@hooks/test-utils";
 import { describe, expect, test } from "vitest";
 import { toApiHandler, toRouteHandler } from "../src/index";
-
-/** What `run` throws (undefined when it returns). */
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const receiver = createReceiver({ scheme: schemes.stripe, secret: "whsec_test", logger: false });
 

@@ -1,17 +1,8 @@
 // RedisStore refuses what it cannot work with when it is created: an InvalidOptionError naming the option.
 import { isHooksError } from "@hooks/core";
+import { thrownBy } from "@hooks/test-utils";
 import { describe, expect, test } from "vitest";
 import { type IoredisLike, RedisStore } from "../src/index";
-
-/** What `run` throws (undefined when it returns). */
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** An ioredis-shaped client that is never called: the constructor sends nothing. */
 const ioredis: IoredisLike = {

@@ -1,5 +1,5 @@
 // @hooks/test-utils: the helpers every package's tests share (private, never published). Each area
-// is also a subpath of its own: ./wait, ./clock, ./deliveries, ./http, ./socket, ./redis.
+// is also a subpath of its own: ./wait, ./clock, ./deliveries, ./errors, ./http, ./socket, ./redis.
 
 export { FakeClock } from "./clock";
 export {
@@ -12,6 +12,7 @@ export {
   signedDelivery,
   tampered,
 } from "./deliveries";
+export { outcome, thrownBy } from "./errors";
 export {
   deadUrl,
   type PostAnswer,

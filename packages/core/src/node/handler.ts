@@ -82,8 +82,31 @@ export function checkNodeReceiver(receiver: NodeReceiver): void {
 }
 
 /**
- * Hands one Node request to `receiver` and writes its answer: the body is read under the receiver's
- * `maxBodyBytes` and `bodyTimeoutMs` (see `readNodeBody`), only for a POST (anything else gets 405).
+ * Hands one Node request to `receiver` and resolves with its answer, not yet written: the body is
+ * read under the receiver's `maxBodyBytes` and `bodyTimeoutMs` (see `readNodeBody`), only for a
+ * POST (anything else gets 405), and a body the answer did not wait for is settled (see
+ * `settleUnreadBody`; its headers are in the answer). For frameworks that write through their own
+ * reply object (Fastify); rejects only on a bug.
+ */
+export async function receiveNodeRequest(
+  receiver: NodeReceiver,
+  req: NodeRequest,
+  options: NodeHandlerOptions = {},
+): Promise<HttpResponse> {
+  const method = req.method ?? "POST";
+  const limits: ReadNodeBodyOptions = {
+    maxBodyBytes: receiver.maxBodyBytes,
+    bodyTimeoutMs: receiver.bodyTimeoutMs,
+    bodyParserHint: options.bodyParserHint,
+  };
+  const body = method === "POST" ? readNodeBody(req, limits) : "";
+  const answer = await receiver.receive({ method, headers: req.headers as Record<string, string>, body });
+  const unread = settleUnreadBody(req, answer.status, receiver.bodyTimeoutMs);
+  return unread.connection === undefined ? answer : { ...answer, headers: { ...answer.headers, ...unread } };
+}
+
+/**
+ * Hands one Node request to `receiver` and writes its answer (see {@link receiveNodeRequest}).
  * Resolves once the answer is written; rejects only on a bug (nothing was written then).
  */
 export async function handleNodeRequest(
@@ -92,19 +115,7 @@ export async function handleNodeRequest(
   res: NodeResponse,
   options: NodeHandlerOptions = {},
 ): Promise<void> {
-  const method = req.method ?? "POST";
-  const limits: ReadNodeBodyOptions = {
-    maxBodyBytes: receiver.maxBodyBytes,
-    bodyTimeoutMs: receiver.bodyTimeoutMs,
-    bodyParserHint: options.bodyParserHint,
-  };
-  const body = method === "POST" ? readNodeBody(req, limits) : "";
-  const answer = await receiver.receive({
-    method,
-    headers: req.headers as Record<string, string>,
-    body,
-  });
-  writeNodeResponse(res, answer, req, receiver.bodyTimeoutMs);
+  writeNodeResponse(res, await receiveNodeRequest(receiver, req, options));
 }
 
 /**

@@ -57,7 +57,8 @@ export async function claimedRun(
   const claimedAt = clock.now();
   let token: string;
   try {
-    const claim = await store.claim({ key, fingerprint: await fingerprint, leaseMs });
+    const digest = typeof fingerprint === "string" ? fingerprint : await fingerprint;
+    const claim = await store.claim({ key, fingerprint: digest, leaseMs });
     if (claim.status === "completed") return { code: "duplicate" };
     if (claim.status === "fingerprint_mismatch") return { code: "fingerprint_mismatch" };
     if (claim.status === "in_progress") return { code: "in_progress", retryAfterMs: claim.retryAfterMs };
